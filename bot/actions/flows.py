@@ -1,0 +1,54 @@
+"""The three booking flows as the actions see them: form name, parser module, slots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from bot.booking import flight, hotel, meeting
+from bot.booking.turn import Turn
+from bot.nlu.chinese_time import reference_now
+
+# Slots a parser fills on the side, which no form asks for.
+HELPER_SLOTS = ("nights", "pending_room_count")
+# Kept after a booking ends so the next booking in the conversation does not ask again.
+KEPT_SLOTS = ("person_name", "phone", "service_line")
+
+
+@dataclass(frozen=True)
+class BookingFlow:
+    kind: str
+    form: str
+    parser: ModuleType
+
+    @property
+    def confirm_slot(self) -> str:
+        return f"{self.kind}_confirmed"
+
+
+FLOWS = {
+    "hotel": BookingFlow("hotel", "hotel_form", hotel),
+    "meeting": BookingFlow("meeting", "meeting_form", meeting),
+    "flight": BookingFlow("flight", "flight_form", flight),
+}
+FLOW_BY_FORM = {flow.form: flow for flow in FLOWS.values()}
+
+
+def turn_from(tracker: Tracker) -> Turn:
+    message: dict[str, Any] = tracker.latest_message or {}
+    return Turn(
+        text=message.get("text") or "",
+        intent=(message.get("intent") or {}).get("name"),
+        entities=message.get("entities") or [],
+        requested_slot=tracker.get_slot("requested_slot"),
+        slots=dict(tracker.slots),
+        now=reference_now(),
+    )
+
+
+def booking_slots(flow: BookingFlow) -> list[str]:
+    """Every slot a flow may fill, for storing and for clearing afterwards."""
+    return [*flow.parser.SLOTS, *HELPER_SLOTS]

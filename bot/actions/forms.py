@@ -1,0 +1,88 @@
+"""Form validation: each turn is parsed as a whole, so one message can fill several fields."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot.actions.flows import FLOWS, BookingFlow, turn_from
+
+# Intents after which an unparsed answer is not an error: the question is simply asked again.
+PLEASANTRIES = {"greet", "thank", "affirm"}
+# Intents that leave the form: the validation rejects the turn so that the rules take over.
+INTERRUPTIONS = {"stop", "human_handoff"}
+# Something else asked mid-form: unless the message also answers the form, the rules reply to
+# it and the form then asks its question again.
+ASIDES = {
+    "out_of_scope",
+    "hotline_suggestion",
+    "hotline_request",
+    "hotline_help",
+    "hotline_complaint",
+    "hotline_consult",
+    "hotline_praise",
+}
+
+
+class BookingFormValidation(FormValidationAction):
+    @property
+    @abstractmethod
+    def flow(self) -> BookingFlow:
+        """The booking flow this action serves (a class attribute in each concrete action)."""
+
+    def name(self) -> str:
+        return f"validate_{self.flow.form}"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return self.flow.parser.required_slots(tracker.slots)
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        turn = turn_from(tracker)
+        if turn.intent in INTERRUPTIONS:
+            return []
+        extraction = self.flow.parser.parse(turn)
+        if turn.intent in ASIDES and not extraction.slots:
+            return []
+        for problem in extraction.problems:
+            dispatcher.utter_message(response=problem.response, **problem.args)
+        values: dict[str, Any] = dict(extraction.slots)
+        requested = turn.requested_slot
+        if requested and requested not in values:
+            if not extraction.problems and turn.intent not in PLEASANTRIES:
+                dispatcher.utter_message(response="utter_not_understood")
+            # Setting the requested slot (to nothing) keeps the form asking instead of
+            # rejecting, so a misunderstood answer never drops the booking.
+            values[requested] = None
+        return [SlotSet(slot, value) for slot, value in values.items()]
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # The parser validated each value as it found it; pass the turn's values through.
+        return [SlotSet(slot, value) for slot, value in tracker.slots_to_validate().items()]
+
+
+class ValidateHotelForm(BookingFormValidation):
+    flow = FLOWS["hotel"]
+
+
+class ValidateMeetingForm(BookingFormValidation):
+    flow = FLOWS["meeting"]
+
+
+class ValidateFlightForm(BookingFormValidation):
+    flow = FLOWS["flight"]

@@ -1,0 +1,156 @@
+"""`python -m bot run`: the action server and the Rasa server (with the web chat) together.
+
+`make run` trains a model when needed and calls this. The tests and benchmarks start the same
+processes through `Servers`, so what is tested is what runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import httpx
+
+from bot.store.database import PROJECT_ROOT, migrate
+
+RASA_DIR = PROJECT_ROOT / "bot" / "rasa"
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "bot.tar.gz"
+
+
+# No usage reports leave the machine (call centres hold citizens' data), and no noise in logs.
+QUIET_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "PYTHONWARNINGS": "ignore::DeprecationWarning",
+}
+
+
+def server_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
+    return {**QUIET_ENV, **os.environ, **(overrides or {})}
+
+
+class ServerStartError(RuntimeError):
+    """A server process exited or did not answer in time."""
+
+
+@dataclass
+class Servers:
+    model: Path = DEFAULT_MODEL
+    endpoints: Path = RASA_DIR / "endpoints.yml"
+    credentials: Path = RASA_DIR / "credentials.yml"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    env: dict[str, str] = field(default_factory=server_env)
+    log: IO[bytes] | None = None
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def chat_url(self) -> str:
+        return f"http://localhost:{self.rasa_port}/webhooks/webchat/chat"
+
+    def commands(self) -> dict[str, list[str]]:
+        rasa = str(Path(sys.executable).with_name("rasa"))
+        return {
+            "actions": [rasa, "run", "actions", "--actions", "bot.actions",
+                        "--port", str(self.actions_port)],
+            "rasa": [rasa, "run", "--model", str(self.model), "--endpoints", str(self.endpoints),
+                     "--credentials", str(self.credentials), "--enable-api",
+                     "--port", str(self.rasa_port)],
+        }  # fmt: skip
+
+    def start(self, timeout: float = 180.0) -> None:
+        for name, command in self.commands().items():
+            self.processes[name] = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=self.log
+            )
+        self._wait_until_ready(timeout)
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        checks = {
+            "actions": f"http://127.0.0.1:{self.actions_port}/health",
+            "rasa": f"{self.rasa_url}/",
+        }
+        deadline = time.monotonic() + timeout
+        while checks:
+            for name, url in list(checks.items()):
+                if self.processes[name].poll() is not None:
+                    raise ServerStartError(f"the {name} server exited while starting")
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        del checks[name]
+                except httpx.HTTPError:
+                    pass
+            if time.monotonic() > deadline:
+                raise ServerStartError(f"not ready after {timeout:.0f} s: {', '.join(checks)}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def wait(self) -> int:
+        """Block until one process ends (then stop the other); its exit code."""
+        while True:
+            for process in self.processes.values():
+                if process.poll() is not None:
+                    return process.returncode
+            time.sleep(1)
+
+    def __enter__(self) -> Servers:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot run", description=__doc__)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--port", type=int, default=5005, help="Rasa server port")
+    args = parser.parse_args(argv)
+    if not args.model.exists():
+        print(f"no trained model at {args.model}: run `make train` first", file=sys.stderr)
+        return 1
+    migrate()
+    servers = Servers(model=args.model, rasa_port=args.port)
+    try:
+        with servers:
+            print(f"\n  Web chat:  {servers.chat_url}", flush=True)
+            print(f"  Hotline:   {servers.chat_url}?line=hotline", flush=True)
+            print(f"  REST API:  {servers.rasa_url}/webhooks/rest/webhook\n", flush=True)
+            return servers.wait()
+    except KeyboardInterrupt:
+        return 0
+    except ServerStartError as error:
+        print(f"could not start: {error}", file=sys.stderr)
+        return 1
