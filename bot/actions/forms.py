@@ -62,7 +62,8 @@ class BookingFormValidation(FormValidationAction):
         values: dict[str, Any] = dict(extraction.slots)
         requested = turn.requested_slot
         if requested and requested not in values:
-            if not extraction.problems and turn.intent not in PLEASANTRIES:
+            nothing_found = not extraction.problems and not extraction.slots
+            if nothing_found and turn.intent not in PLEASANTRIES:
                 dispatcher.utter_message(response="utter_not_understood")
             # Setting the requested slot (to nothing) keeps the form asking instead of
             # rejecting, so a misunderstood answer never drops the booking.

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from bot.booking.gazetteer import cities
 from bot.booking.numbers import NUMERAL, parse_count
 from bot.booking.turn import Extraction, Turn
+from bot.nlu.chinese_time import TimeMention
 from bot.nlu.identifiers import extract_id_numbers, extract_phones
 
 NO_HOTEL = "不指定"
@@ -84,11 +85,18 @@ def headcount(text: str) -> int | None:
     return parse_count(match.group("n")) if match else None
 
 
-def future_day(turn: Turn, ex: Extraction, iso: str) -> date | None:
-    """The calendar day of an ISO date(-time), refused when it has already passed."""
-    day = date.fromisoformat(iso[:10])
-    if day < turn.today:
-        ex.reject("utter_invalid_date_past", date=format_day(iso))
+# Dates without a year resolve to the future ("4月1日" in November is next April), but one
+# that lands this far ahead was almost surely meant for a day that has just passed.
+FAR_AHEAD_DAYS = 300
+
+
+def future_day(turn: Turn, ex: Extraction, mention: TimeMention) -> date | None:
+    """The first day a mention names, refused when it has already passed."""
+    day = date.fromisoformat(mention.value.start[:10])
+    explicit_year = bool(re.search(r"年|\d{4}", mention.text))
+    too_far = (day - turn.today).days > FAR_AHEAD_DAYS and not explicit_year
+    if day < turn.today or too_far:
+        ex.reject("utter_invalid_date_past", date=f"{day.month}月{day.day}日")
         return None
     return day
 
@@ -120,6 +128,8 @@ def yes_no(turn: Turn, ex: Extraction, slot: str) -> None:
 
 
 def city(turn: Turn, ex: Extraction, slot: str = "city") -> None:
+    if not turn.may_change(slot):
+        return
     found = turn.entity_values("city") or [c for _, _, c in cities().find_all(turn.text)]
     if found:
         ex.set(slot, found[0])

@@ -72,17 +72,17 @@ def _cities(turn: Turn, ex: Extraction) -> None:
             arrival = [city]
         elif turn.asked("departure_city"):
             departure = [city]
-    if departure:
+    if departure and turn.may_change("departure_city"):
         ex.set("departure_city", departure[0])
-    if arrival:
+    if arrival and turn.may_change("arrival_city"):
         ex.set("arrival_city", arrival[0])
     for slot in ("departure_city", "arrival_city"):
         if turn.asked(slot) and slot not in ex.slots:
             ex.reject("utter_unknown_city")
-    if ex.slots.get("departure_city") and ex.slots.get("departure_city") == ex.slots.get(
-        "arrival_city", turn.slots.get("arrival_city")
-    ):
-        ex.set("arrival_city", None)
+    ends = [ex.slots.get(slot, turn.slots.get(slot)) for slot in ("departure_city", "arrival_city")]
+    if ends[0] and ends[0] == ends[1]:
+        just_said = "arrival_city" if "arrival_city" in ex.slots else "departure_city"
+        ex.set(just_said, None)
         ex.reject("utter_same_city")
 
 
@@ -100,7 +100,7 @@ def _dates(turn: Turn, ex: Extraction) -> None:
     """Departure day (with the hour when given) and the return day of a round trip."""
     for mention in turn.times():
         value = mention.value
-        if fields.future_day(turn, ex, value.start) is None:
+        if fields.future_day(turn, ex, mention) is None:
             return
         after = turn.text[mention.end_char : mention.end_char + 4]
         if value.is_range:

@@ -64,7 +64,7 @@ def load_vocabulary(lookup: str, path: Path = LOOKUPS_PATH) -> Vocabulary:
         target = item.get("synonym")
         if target in canonical.values() or target in canonical:
             for word in _examples(item.get("examples", "")):
-                canonical.setdefault(word, target)
+                canonical[word] = target  # a synonym names its canonical form, even if listed
     # A trailing 市 is optional when people name a city ("济南市" / "济南").
     if lookup == "city":
         for word, value in list(canonical.items()):

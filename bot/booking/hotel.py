@@ -106,9 +106,12 @@ def _rooms(turn: Turn, ex: Extraction) -> None:
 
 
 def _count_near(start: int, end: int, counts: list[tuple[int, int, int | None]]) -> int | None:
-    """The count written right before ("两间大床房") or right after ("大床房两间") a room type."""
-    for c_start, c_end, n in counts:
-        if 0 <= start - c_end <= 1 or 0 <= c_start - end <= 1:
+    """The count written right after ("大床房两间") or right before ("两间大床房") a room type."""
+    for c_start, _, n in counts:
+        if 0 <= c_start - end <= 1:
+            return n
+    for _, c_end, n in counts:
+        if c_end == start:
             return n
     return None
 

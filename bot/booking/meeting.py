@@ -25,8 +25,9 @@ SLOTS = [
 ]
 
 MEETING_TYPE = re.compile(
-    r"[\u4e00-\u9fa5]{0,4}?(?:培训会?|年会|研讨会|发布会|座谈会|交流会|表彰会|订货会|招商会|董事会|"
-    r"股东会|学术会议?|论坛|峰会|推介会|答谢会|沙龙|商务会议?|工作会议?|团建)"
+    r"(?:产品|新品|学术|技术|销售|员工|年终|年度|工作|业务|客户|经销商|行业|项目|商务|公司)?"
+    r"(?:培训会?|年会|研讨会|发布会|座谈会|交流会|表彰会|订货会|招商会|董事会|股东会|"
+    r"学术会议?|论坛|峰会|推介会|答谢会|沙龙|商务会议?|工作会议?|团建)"
 )
 REQUIREMENT_WORDS = re.compile(
     r"投影|话筒|麦克风|音响|LED|大屏|横幅|茶歇|课桌|剧院式|圆桌|U型|同传|签到|鲜花|桌签|白板"
@@ -63,7 +64,7 @@ def parse(turn: Turn) -> Extraction:
 def _meeting_type(turn: Turn, ex: Extraction) -> None:
     match = MEETING_TYPE.search(turn.text)
     if match:
-        ex.set("meeting_type", match.group(0).lstrip("开个想要办一场次"))
+        ex.set("meeting_type", match.group(0))
     elif turn.asked("meeting_type"):
         ex.set("meeting_type", turn.clean)
 
@@ -71,7 +72,7 @@ def _meeting_type(turn: Turn, ex: Extraction) -> None:
 def _meeting_date(turn: Turn, ex: Extraction) -> None:
     """One day ("12月3日") or several ("12月3日到5日"), stored as an ISO date or interval."""
     for mention in turn.times():
-        day = fields.future_day(turn, ex, mention.value.start)
+        day = fields.future_day(turn, ex, mention)
         if day is None:
             return
         value = mention.value

@@ -20,7 +20,7 @@ def stay_dates(turn: Turn, ex: Extraction, start_slot: str, end_slot: str) -> No
     for mention in days:
         value = mention.value
         if value.is_range:
-            first = future_day(turn, ex, value.start)
+            first = future_day(turn, ex, mention)
             if first is None:
                 return
             ex.set(start_slot, value.start[:10])
@@ -29,7 +29,7 @@ def stay_dates(turn: Turn, ex: Extraction, start_slot: str, end_slot: str) -> No
             continue
         after = turn.text[mention.end_char : mention.end_char + 4]
         is_end = bool(END_WORDS.search(after)) or (turn.asked(end_slot) and start is not None)
-        if future_day(turn, ex, value.start) is None:
+        if future_day(turn, ex, mention) is None:
             return
         if is_end:
             ex.set(end_slot, value.start[:10])

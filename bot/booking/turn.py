@@ -71,6 +71,15 @@ class Turn:
     def asked(self, slot: str) -> bool:
         return self.requested_slot == slot
 
+    def may_change(self, slot: str) -> bool:
+        """Whether a passing mention may set `slot`: it is empty, asked for, or being
+        corrected at the read-back. A city inside an address must not move the booking."""
+        return (
+            self.slots.get(slot) is None
+            or self.asked(slot)
+            or bool(self.requested_slot and self.requested_slot.endswith("_confirmed"))
+        )
+
 
 @dataclass
 class Extraction:

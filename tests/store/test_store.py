@@ -1,0 +1,97 @@
+"""Bookings and conversations in SQL, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from sqlalchemy import inspect, select
+
+from bot.store.booking import Booking, create_booking
+from bot.store.conversation import Conversation
+from bot.store.database import get_engine, migrate, session_scope
+from bot.store.export import export
+from bot.store.recorder import ConversationRecorder
+
+
+def test_migration_creates_the_schema_and_can_run_again(database):
+    migrate(database)  # a second run finds nothing to do
+    tables = set(inspect(get_engine(database)).get_table_names())
+    assert {
+        "conversations",
+        "messages",
+        "bookings",
+        "handoff_requests",
+        "alembic_version",
+    } <= tables
+
+
+def test_a_booking_gets_a_reference_and_keeps_its_fields(database):
+    with session_scope() as session:
+        booking = create_booking(
+            session,
+            kind="hotel",
+            sender_id="wx-openid-1",
+            channel="wechat",
+            details={"city": "济南", "rooms": [{"type": "大床房", "count": 2}]},
+            contact_name="路静",
+            contact_phone="13812345678",
+        )
+        reference = booking.reference
+    with session_scope() as session:
+        stored = session.execute(select(Booking)).scalar_one()
+        assert stored.reference == reference and reference.startswith("KF")
+        assert stored.status == "submitted"
+        assert stored.details["rooms"] == [{"type": "大床房", "count": 2}]
+        assert stored.conversation.channel == "wechat"
+
+
+def test_the_recorder_keeps_both_sides_of_a_conversation(database):
+    recorder = ConversationRecorder()
+    recorder.publish(
+        {
+            "event": "user",
+            "sender_id": "web-1",
+            "timestamp": 1764122400.0,
+            "text": "我想订酒店",
+            "input_channel": "webchat",
+            "metadata": {"service_line": "travel"},
+            "parse_data": {"intent": {"name": "book_hotel", "confidence": 0.98}},
+        }
+    )
+    recorder.publish({"event": "bot", "sender_id": "web-1", "timestamp": 1764122401.0,
+                      "text": "请问您需要预订哪里的酒店?"})  # fmt: skip
+    recorder.publish({"event": "slot", "sender_id": "web-1", "name": "city", "value": "济南"})
+    with session_scope() as session:
+        conversation = session.execute(select(Conversation)).scalar_one()
+        assert (conversation.channel, conversation.service_line) == ("webchat", "travel")
+        assert [(m.direction, m.text, m.intent) for m in conversation.messages] == [
+            ("in", "我想订酒店", "book_hotel"),
+            ("out", "请问您需要预订哪里的酒店?", None),
+        ]
+
+
+def test_export_as_json_and_csv(database):
+    with session_scope() as session:
+        create_booking(session, kind="flight", sender_id="qq-1", channel="qq",
+                       details={"departure_city": "北京", "arrival_city": "上海"},
+                       contact_name="李明", contact_phone="13912345678")  # fmt: skip
+    out = io.StringIO()
+    export("bookings", "json", out)
+    [booking] = json.loads(out.getvalue())
+    assert booking["kind"] == "flight" and booking["details"]["arrival_city"] == "上海"
+
+    out = io.StringIO()
+    export("bookings", "csv", out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert rows[0]["contact_name"] == "李明"
+    assert json.loads(rows[0]["details"]) == {"departure_city": "北京", "arrival_city": "上海"}
+
+
+def test_csv_export_of_nothing_still_has_its_header(database):
+    out = io.StringIO()
+    export("conversations", "csv", out)
+    assert out.getvalue().splitlines() == [
+        "sender_id,channel,service_line,started_at,direction,text,intent,created_at"
+    ]
