@@ -88,7 +88,13 @@ class ActionRecordHotlineRequest(Action):
     ) -> list[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "hotline"
         await asyncio.to_thread(_record_handoff, tracker, intent)
-        dispatcher.utter_message(response="utter_hotline_recorded")
+        # Mid-booking the conversation goes on, so no closing line yet.
+        during_form = bool(tracker.active_loop.get("name"))
+        dispatcher.utter_message(
+            response="utter_hotline_recorded_during_form"
+            if during_form
+            else "utter_hotline_recorded"
+        )
         return []
 
 
@@ -110,7 +116,8 @@ class ActionCancelBooking(Action):
 
 
 class ActionRephrase(Action):
-    """Not understood: ask to rephrase; the second time in a row, hand over to a person."""
+    """Not understood, or nothing we handle: say so; the second time in a row, hand over to a
+    person, as the service norms ask when the bot fails twice."""
 
     def name(self) -> str:
         return "action_rephrase"
@@ -122,7 +129,10 @@ class ActionRephrase(Action):
             await asyncio.to_thread(_record_handoff, tracker, "not_understood")
             dispatcher.utter_message(response="utter_handoff_not_understood")
             return []
-        dispatcher.utter_message(response="utter_rephrase")
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        dispatcher.utter_message(
+            response="utter_out_of_scope" if intent == "out_of_scope" else "utter_rephrase"
+        )
         return []
 
 

@@ -1,0 +1,45 @@
+"""Greetings by service line, hand-off to a person, and hotline matters before their flows."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.store.database import session_scope
+from bot.store.handoff import HandoffRequest
+from tests.conversations.conftest import open_chat, said
+
+
+def handoffs_of(sender: str) -> list[tuple[str, str]]:
+    with session_scope() as session:
+        rows = session.execute(select(HandoffRequest)).scalars()
+        return [(r.reason, r.summary or "") for r in rows if r.conversation.sender_id == sender]
+
+
+def test_the_hotline_account_greets_as_the_hotline(servers):
+    _, send = open_chat(servers, line="hotline")
+    assert said(send("你好"), "您好!市长热线,请问有什么可以帮到您?")
+
+
+def test_a_hotline_matter_is_recorded_and_the_citizen_told(servers, store):
+    sender, send = open_chat(servers, line="hotline")
+    replies = send("我们小区门口的路灯坏了好几天了,晚上黑乎乎的,麻烦派人来修一下")
+    assert said(replies, "已详细记录", "感谢您对我们工作的支持")
+    [(reason, summary)] = handoffs_of(sender)
+    assert reason.startswith("hotline_") and "路灯" in summary
+
+
+def test_asking_for_a_person_mid_form_records_what_was_collected(chat, store):
+    sender, send = chat
+    send("我要订酒店")
+    send("济南")
+    assert said(send("转人工"), "转接人工客服")
+    [(reason, summary)] = handoffs_of(sender)
+    assert reason == "user_request" and "济南" in summary
+
+
+def test_not_understood_twice_in_a_row_goes_to_a_person(chat, store):
+    sender, send = chat
+    first = send("asdfgh qwerty")
+    assert said(first, "请您换个说法") or said(first, "暂时无法为您解答")
+    assert said(send("zxcvb uiop"), "已为您转接人工客服")
+    assert [reason for reason, _ in handoffs_of(sender)] == ["not_understood"]
