@@ -1,0 +1,63 @@
+"""Rasa's tracker and lock stores follow DATABASE_URL and REDIS_URL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+import redis
+from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.store.rasa_stores import DatabaseTrackerStore, EnvLockStore
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def test_tracker_store_keeps_a_conversation_in_the_bots_database(database):
+    domain = Domain.from_yaml("slots:\n  city:\n    type: any\n    mappings:\n    - type: custom\n")
+    store = DatabaseTrackerStore(domain=domain)
+    tracker = DialogueStateTracker.from_events(
+        "wx-1", [UserUttered("我想订济南的酒店"), SlotSet("city", "济南")]
+    )
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(DatabaseTrackerStore(domain=domain).retrieve("wx-1"))
+    assert again.get_slot("city") == "济南"
+    assert again.latest_message.text == "我想订济南的酒店"
+
+
+def test_without_redis_the_lock_store_is_in_process(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert isinstance(EnvLockStore(), InMemoryLockStore)
+
+
+def test_with_redis_url_locks_are_shared_through_redis(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    store = EnvLockStore()
+    assert isinstance(store, RedisLockStore)
+    conversation = f"test-{uuid.uuid4().hex}"
+    first, second = store.issue_ticket(conversation), store.issue_ticket(conversation)
+    assert second == first + 1
+    # Another server process sees the same lock, and so queues behind it.
+    other = EnvLockStore()
+    assert other.get_lock(conversation).last_issued == second
+    keys = redis.Redis.from_url(REDIS_URL).keys(f"bot:lock:{conversation}")
+    assert keys, "the lock lives in Redis, where every process can see it"
+    store.delete_lock(conversation)
+
+
+@pytest.mark.parametrize("url", ["redis://:s%40cret@127.0.0.1:6379/3", "rediss://h:6380"])
+def test_redis_url_parts_are_passed_on(monkeypatch, url):
+    monkeypatch.setenv("REDIS_URL", url)
+    created = {}
+    monkeypatch.setattr(
+        "bot.store.rasa_stores.RedisLockStore", lambda **kwargs: created.update(kwargs)
+    )
+    EnvLockStore()
+    if url.startswith("rediss"):
+        assert created["use_ssl"] and created["port"] == 6380 and created["host"] == "h"
+    else:
+        assert created["password"] == "s@cret" and created["db"] == 3
