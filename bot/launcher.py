@@ -51,6 +51,7 @@ class Servers:
     actions_port: int = 5055
     env: dict[str, str] = field(default_factory=server_env)
     log: IO[bytes] | None = None
+    services: tuple[str, ...] = ("actions", "rasa")
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -73,6 +74,8 @@ class Servers:
 
     def start(self, timeout: float = 180.0) -> None:
         for name, command in self.commands().items():
+            if name not in self.services:
+                continue
             self.processes[name] = subprocess.Popen(
                 command, cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=self.log
             )
@@ -80,8 +83,12 @@ class Servers:
 
     def _wait_until_ready(self, timeout: float) -> None:
         checks = {
-            "actions": f"http://127.0.0.1:{self.actions_port}/health",
-            "rasa": f"{self.rasa_url}/",
+            name: url
+            for name, url in {
+                "actions": f"http://127.0.0.1:{self.actions_port}/health",
+                "rasa": f"{self.rasa_url}/",
+            }.items()
+            if name in self.services
         }
         deadline = time.monotonic() + timeout
         while checks:

@@ -1,0 +1,1 @@
+"""Benchmarks of the running bot: `make bench` (`python -m bench.run`)."""

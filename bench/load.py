@@ -1,0 +1,230 @@
+"""Traffic generators over Rasa's REST channel: thinking users, open-loop arrivals, /model/parse.
+
+Everything goes to 127.0.0.1, and every loop ends on a deadline or a count: a slow or dead
+server makes a benchmark report bad figures, never hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import random
+import time
+import uuid
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from bench.conversations import PARSE_MESSAGES, SCRIPTS, Script
+
+REQUEST_TIMEOUT = 30.0  # a reply slower than this counts as a failure
+THINK_MEAN = 1.0  # seconds a user takes to read a reply and type the next message
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN when there are no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Latencies:
+    seconds: list[float] = field(default_factory=list)
+    elapsed: float = 0.0  # the measured window, for the rate
+
+    def p(self, q: float) -> float:
+        return percentile(self.seconds, q)
+
+    @property
+    def rate(self) -> float:
+        return len(self.seconds) / self.elapsed if self.elapsed else math.nan
+
+
+@dataclass
+class Conversation:
+    """One booking in progress under a sender id of its own."""
+
+    script: Script
+    sender: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:12]}")
+    turn: int = 0
+
+    @property
+    def next_message(self) -> str:
+        return self.script.messages[self.turn]
+
+    @property
+    def done(self) -> bool:
+        return self.turn == len(self.script.messages)
+
+
+@dataclass
+class Outcome:
+    """Whole conversations: how many ended with their closing line, and what went wrong in the rest."""
+
+    completed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def record(self, conversation: Conversation, reply: str) -> None:
+        """Advance past a reply; at the end, check the closing line."""
+        conversation.turn += 1
+        if not conversation.done:
+            return
+        if conversation.script.is_complete(reply):
+            self.completed += 1
+        else:
+            self.fail(conversation, f"no closing line, last reply: {reply!r}")
+
+    def fail(self, conversation: Conversation, why: str) -> None:
+        self.failures.append(f"{conversation.script.name} {conversation.sender}: {why}")
+
+
+def client() -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
+    return httpx.AsyncClient(timeout=REQUEST_TIMEOUT, limits=limits)
+
+
+async def say(http: httpx.AsyncClient, rasa_url: str, conversation: Conversation) -> str:
+    """Send the conversation's next message; the bot's reply texts joined by newlines."""
+    response = await http.post(
+        f"{rasa_url}/webhooks/rest/webhook",
+        json={
+            "sender": conversation.sender,
+            "message": conversation.next_message,
+            "metadata": {"service_line": "travel"},
+        },
+    )
+    response.raise_for_status()
+    return "\n".join(m["text"] for m in response.json() if "text" in m)
+
+
+def scripts_from(start: int) -> itertools.cycle[Script]:
+    return itertools.cycle(SCRIPTS[start:] + SCRIPTS[:start])
+
+
+async def cold_pass(rasa_url: str) -> tuple[Latencies, Outcome]:
+    """Each script once, back to back, on a server that has not answered anything yet."""
+    latencies, outcome = Latencies(), Outcome()
+    async with client() as http:
+        for script in SCRIPTS:
+            conversation = Conversation(script)
+            while not conversation.done:
+                started = time.perf_counter()
+                try:
+                    reply = await say(http, rasa_url, conversation)
+                except httpx.HTTPError as error:
+                    outcome.fail(conversation, repr(error))
+                    break
+                latencies.seconds.append(time.perf_counter() - started)
+                outcome.record(conversation, reply)
+    return latencies, outcome
+
+
+async def thinking_users(
+    rasa_url: str, users: int, warmup: float, duration: float, seed: int = 1
+) -> tuple[Latencies, Outcome]:
+    """Closed loop: each user sends its next message an exponential think time after a reply.
+
+    Messages sent during the warm-up are not measured; no message is sent after the window.
+    """
+    rng = random.Random(seed)
+    latencies, outcome = Latencies(elapsed=duration), Outcome()
+    begin = time.perf_counter()
+    measure_from, stop_at = begin + warmup, begin + warmup + duration
+
+    async def user(number: int, http: httpx.AsyncClient) -> None:
+        for script in scripts_from(number % len(SCRIPTS)):
+            conversation = Conversation(script)
+            while not conversation.done:
+                await asyncio.sleep(rng.expovariate(1 / THINK_MEAN))
+                started = time.perf_counter()
+                if started >= stop_at:
+                    return
+                try:
+                    reply = await say(http, rasa_url, conversation)
+                except httpx.HTTPError as error:
+                    outcome.fail(conversation, repr(error))
+                    break
+                if started >= measure_from:
+                    latencies.seconds.append(time.perf_counter() - started)
+                outcome.record(conversation, reply)
+
+    async with client() as http:
+        await asyncio.gather(*(user(n, http) for n in range(users)))
+    return latencies, outcome
+
+
+@dataclass
+class Step:
+    offered: float  # messages per second
+    latencies: Latencies
+    failed: int
+
+
+async def open_loop(
+    rasa_url: str, rates: Sequence[float], step_seconds: float, budget: float, seed: int = 2
+) -> tuple[list[Step], Outcome]:
+    """Poisson arrivals at each rate in turn, until p99 passes 1 s or the time budget runs out.
+
+    An arrival is the next message of a conversation not waiting for a reply (a new one if all
+    are), so each sender still talks in turns. Latency counts from the arrival, so a queue in
+    the client's connection pool counts against the server as it would for real users.
+    """
+    rng = random.Random(seed)
+    outcome = Outcome()
+    idle: deque[Conversation] = deque()
+    steps: list[Step] = []
+    give_up_at = time.perf_counter() + budget
+    new_conversations = (Conversation(script) for script in itertools.cycle(SCRIPTS))
+
+    async def turn(http: httpx.AsyncClient, conversation: Conversation, step: Step) -> None:
+        arrived = time.perf_counter()
+        try:
+            reply = await say(http, rasa_url, conversation)
+        except httpx.HTTPError as error:
+            step.failed += 1
+            step.latencies.seconds.append(REQUEST_TIMEOUT)
+            outcome.fail(conversation, repr(error))
+            return
+        step.latencies.seconds.append(time.perf_counter() - arrived)
+        outcome.record(conversation, reply)
+        if not conversation.done:
+            idle.append(conversation)
+
+    async with client() as http:
+        for rate in rates:
+            if time.perf_counter() + step_seconds > give_up_at:
+                break
+            step = Step(rate, Latencies(elapsed=step_seconds), failed=0)
+            tasks = []
+            start = time.perf_counter()
+            arrival = start + rng.expovariate(rate)
+            while arrival < start + step_seconds:
+                await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
+                conversation = idle.popleft() if idle else next(new_conversations)
+                tasks.append(asyncio.create_task(turn(http, conversation, step)))
+                arrival += rng.expovariate(rate)
+            await asyncio.gather(*tasks)  # bounded by the request timeout
+            steps.append(step)
+            if step.latencies.p(99) > 1.0:
+                break
+    return steps, outcome
+
+
+async def parse_latencies(rasa_url: str, rounds: int, warmup_rounds: int = 1) -> Latencies:
+    """`/model/parse` of every realistic message, one at a time, after untimed warm-up rounds."""
+    latencies = Latencies()
+    async with client() as http:
+        for round_number in range(warmup_rounds + rounds):
+            for text in PARSE_MESSAGES:
+                started = time.perf_counter()
+                response = await http.post(f"{rasa_url}/model/parse", json={"text": text})
+                response.raise_for_status()
+                if round_number >= warmup_rounds:
+                    latencies.seconds.append(time.perf_counter() - started)
+    latencies.elapsed = sum(latencies.seconds)
+    return latencies

@@ -1,0 +1,87 @@
+"""The servers under test: the production stack and Rasa's stock stores, on a temp SQLite file.
+
+Both start through `bot.launcher.Servers`, as `make run` does, on ports of their own so that a
+benchmark never meets a running bot or the tests' servers.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bench.conversations import BOT_NOW
+from bot.launcher import DEFAULT_MODEL, RASA_DIR, ServerStartError, Servers, server_env
+from bot.store.database import migrate
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    rasa_port: int
+    actions_port: int
+    stock_stores: bool  # Rasa's in-memory tracker store and no event broker
+
+    def endpoints(self) -> dict:
+        action_endpoint = {"url": f"http://127.0.0.1:{self.actions_port}/webhook"}
+        if self.stock_stores:
+            return {"action_endpoint": action_endpoint}
+        endpoints = yaml.safe_load((RASA_DIR / "endpoints.yml").read_text(encoding="utf-8"))
+        endpoints["action_endpoint"] = action_endpoint
+        return endpoints
+
+
+FULL = Stack("full stack (SQL tracker store + recorder)", 5205, 5255, stock_stores=False)
+BASELINE = Stack("baseline (stock in-memory stores)", 5207, 5257, stock_stores=True)
+
+
+@contextmanager
+def running(stack: Stack, model: Path = DEFAULT_MODEL) -> Iterator[Servers]:
+    """The stack's two servers on a fresh database; their log is shown if they fail to start."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        (work / "endpoints.yml").write_text(yaml.safe_dump(stack.endpoints()), encoding="utf-8")
+        database_url = f"sqlite:///{work / 'bot.db'}"
+        migrate(database_url)
+        env = server_env({"DATABASE_URL": database_url, "BOT_NOW": BOT_NOW})
+        env.pop("REDIS_URL", None)  # in-process locks in both stacks: one server, like for like
+        log_path = work / "servers.log"
+        with log_path.open("wb") as log:
+            servers = Servers(
+                model=model,
+                endpoints=work / "endpoints.yml",
+                rasa_port=stack.rasa_port,
+                actions_port=stack.actions_port,
+                env=env,
+                log=log,
+            )
+            try:
+                with servers:
+                    yield servers
+            except ServerStartError:
+                print(log_path.read_text(encoding="utf-8", errors="replace")[-4000:])
+                raise
+
+
+def peak_memory_mib(pid: int) -> float:
+    """VmHWM of a process plus that of its descendants, in MiB (0 if it has gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0.0
+    kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0)
+    return kib / 1024 + sum(peak_memory_mib(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return found
