@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -12,11 +13,17 @@ import yaml
 from bot.launcher import DEFAULT_MODEL, RASA_DIR, Servers, server_env
 from bot.store.database import migrate
 
-RASA_PORT, ACTIONS_PORT = 5105, 5155
 # Thursday 26 November 2026, 10:00 in Shanghai: every relative date in the tests hangs on it.
 BOT_NOW = "2026-11-26T10:00"
 
 Chat = Callable[[str], list[str]]
+
+
+def free_port() -> int:
+    """A port nobody listens on now, so parallel test runs and `make run` do not collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +32,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: `make test` trains it first")
     work = tmp_path_factory.mktemp("servers")
     endpoints = yaml.safe_load((RASA_DIR / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{ACTIONS_PORT}/webhook"
+    actions_port = free_port()
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     (work / "endpoints.yml").write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     database_url = f"sqlite:///{work / 'bot.db'}"
     migrate(database_url)
@@ -34,8 +42,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         (work / "servers.log").open("wb") as log,
         Servers(
             endpoints=work / "endpoints.yml",
-            rasa_port=RASA_PORT,
-            actions_port=ACTIONS_PORT,
+            rasa_port=free_port(),
+            actions_port=actions_port,
             env=env,
             log=log,
         ) as running,
