@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, select
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Session, relationship
 
 from bot.store.base import Base, utcnow
@@ -19,6 +22,10 @@ class Conversation(Base):
     service_line = Column(String(16), nullable=True)
     started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_message_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # When the user last wrote on the platform, and what a reply to it needs: platforms open
+    # their reply windows from the user's last message (WeChat 48 h, QQ 60/5 min, Weibo 48 h).
+    last_inbound_at = Column(DateTime(timezone=True), nullable=True)
+    reply_context = Column(JSON, nullable=True)
 
     messages = relationship(
         "Message", back_populates="conversation", order_by="Message.id", lazy="selectin"
@@ -40,12 +47,42 @@ class Message(Base):
     conversation = relationship("Conversation", back_populates="messages")
 
 
+def note_inbound(
+    session: Session,
+    *,
+    sender_id: str,
+    channel: str,
+    at: datetime,
+    service_line: str,
+    reply_context: dict[str, Any],
+    record_text: str | None = None,
+) -> Conversation:
+    """A platform message arrived: reopen the reply window, keep what a reply needs, and
+    record messages the bot does not read itself (images, events) in the transcript."""
+    conversation = get_or_create_conversation(session, sender_id, channel)
+    conversation.last_inbound_at = at
+    conversation.reply_context = reply_context
+    conversation.service_line = service_line
+    if record_text is not None:
+        session.add(
+            Message(
+                conversation_id=conversation.id, direction="in", text=record_text, created_at=at
+            )
+        )
+        conversation.last_message_at = at
+    return conversation
+
+
+def find_conversation(session: Session, sender_id: str) -> Conversation | None:
+    return session.execute(
+        select(Conversation).where(Conversation.sender_id == sender_id)
+    ).scalar_one_or_none()
+
+
 def get_or_create_conversation(
     session: Session, sender_id: str, channel: str | None = None
 ) -> Conversation:
-    conversation = session.execute(
-        select(Conversation).where(Conversation.sender_id == sender_id)
-    ).scalar_one_or_none()
+    conversation = find_conversation(session, sender_id)
     if conversation is None:
         conversation = Conversation(sender_id=sender_id, channel=channel or "unknown")
         session.add(conversation)

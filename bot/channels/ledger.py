@@ -1,0 +1,110 @@
+"""Who has seen a platform message, and who delivers its reply, across server processes.
+
+Platforms re-send a message when our answer is late (WeChat and Weibo after 5 s, three times;
+QQ on a late ACK). The first copy runs the bot; a copy that arrives while it is still running
+waits for the same reply; exactly one of them, or the deferred sender, delivers it. With
+REDIS_URL set this holds across several servers; otherwise within this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from abc import ABC, abstractmethod
+from functools import cache
+
+import redis.asyncio as aioredis
+
+# Platforms give up re-sending within seconds; five minutes covers slow retries and restarts.
+TTL_SECONDS = 300
+POLL_SECONDS = 0.05
+
+
+class ReplyLedger(ABC):
+    @abstractmethod
+    async def claim(self, key: str) -> bool:
+        """True for the first copy of a message, False for every re-sent copy."""
+
+    @abstractmethod
+    async def publish(self, key: str, texts: list[str]) -> None:
+        """The bot's reply to the message is ready."""
+
+    @abstractmethod
+    async def reply(self, key: str) -> list[str] | None:
+        """The published reply, if there is one yet."""
+
+    @abstractmethod
+    async def take_delivery(self, key: str) -> bool:
+        """True exactly once per message: whoever gets it delivers the reply."""
+
+    async def wait(self, key: str, timeout: float) -> list[str] | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            texts = await self.reply(key)
+            if texts is not None or time.monotonic() >= deadline:
+                return texts
+            await asyncio.sleep(POLL_SECONDS)
+
+
+class MemoryLedger(ReplyLedger):
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._replies: dict[str, list[str]] = {}
+        self._delivered: set[str] = set()
+
+    def _expire(self) -> None:
+        cutoff = time.monotonic() - TTL_SECONDS
+        for key in [k for k, at in self._seen.items() if at < cutoff]:
+            self._seen.pop(key, None)
+            self._replies.pop(key, None)
+            self._delivered.discard(key)
+
+    async def claim(self, key: str) -> bool:
+        self._expire()
+        if key in self._seen:
+            return False
+        self._seen[key] = time.monotonic()
+        return True
+
+    async def publish(self, key: str, texts: list[str]) -> None:
+        self._replies[key] = texts
+
+    async def reply(self, key: str) -> list[str] | None:
+        return self._replies.get(key)
+
+    async def take_delivery(self, key: str) -> bool:
+        if key in self._delivered:
+            return False
+        self._delivered.add(key)
+        return True
+
+
+class RedisLedger(ReplyLedger):
+    def __init__(self, url: str, prefix: str = "bot:inbound") -> None:
+        self._redis = aioredis.Redis.from_url(url)
+        self._prefix = prefix
+
+    def _key(self, key: str, part: str) -> str:
+        return f"{self._prefix}:{key}:{part}"
+
+    async def claim(self, key: str) -> bool:
+        return bool(await self._redis.set(self._key(key, "seen"), 1, nx=True, ex=TTL_SECONDS))
+
+    async def publish(self, key: str, texts: list[str]) -> None:
+        await self._redis.set(self._key(key, "reply"), json.dumps(texts), ex=TTL_SECONDS)
+
+    async def reply(self, key: str) -> list[str] | None:
+        stored = await self._redis.get(self._key(key, "reply"))
+        return json.loads(stored) if stored is not None else None
+
+    async def take_delivery(self, key: str) -> bool:
+        return bool(await self._redis.set(self._key(key, "delivered"), 1, nx=True, ex=TTL_SECONDS))
+
+
+@cache
+def ledger_from_env() -> ReplyLedger:
+    """One ledger per process: Redis when REDIS_URL is set, else in memory."""
+    url = os.environ.get("REDIS_URL")
+    return RedisLedger(url) if url else MemoryLedger()

@@ -1,0 +1,202 @@
+"""The pattern every platform webhook follows: verify → parse → de-duplicate → record →
+dispatch → reply in the HTTP response if the bot is done in time, else acknowledge and send
+through the platform's API. Platform modules supply only what differs between platforms."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.inbound import Inbound
+from bot.channels.ledger import ReplyLedger, ledger_from_env
+from bot.channels.sender import ChannelSender
+from bot.store.conversation import note_inbound
+from bot.store.database import session_scope
+from bot.store.outbound import record_outbound
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# Requests signed longer ago than this are replays (platforms re-send within a minute).
+MAX_REQUEST_AGE_SECONDS = 300
+
+
+class WebhookRejected(Exception):
+    """A request we refuse, with the HTTP status and a reason for the platform's logs."""
+
+    status = 400
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BadRequest(WebhookRejected):
+    status = 400
+
+
+class Forbidden(WebhookRejected):
+    status = 403
+
+
+class TooLarge(WebhookRejected):
+    status = 413
+
+
+def check_fresh(sent_at: float, now: float | None = None) -> None:
+    """Refuse a correctly signed request that was captured and is being played back later."""
+    age = (time.time() if now is None else now) - sent_at
+    if abs(age) > MAX_REQUEST_AGE_SECONDS:
+        raise Forbidden(f"request timestamp is {age:.0f} s away from now")
+
+
+class PlatformWebhook(ABC):
+    channel: ClassVar[str]
+    # Seconds the platform waits for the HTTP reply, less a margin; None: never reply in it.
+    passive_deadline: ClassVar[float | None]
+    max_body_bytes: ClassVar[int] = 64 * 1024
+
+    def __init__(
+        self, sender: ChannelSender, service_line: str, ledger: ReplyLedger | None = None
+    ) -> None:
+        self.sender = sender
+        self.service_line = service_line
+        self.ledger = ledger or ledger_from_env()
+        self._running: set[asyncio.Task] = set()
+
+    def handshake(self, request: Request) -> HTTPResponse | None:
+        """The platform's URL verification, if this request is one (it verifies itself)."""
+        return None
+
+    @abstractmethod
+    def verify(self, request: Request) -> None:
+        """Raise Forbidden unless the platform signed this request, recently."""
+
+    @abstractmethod
+    def parse(self, request: Request) -> Inbound | None:
+        """The message in the request; None for events to acknowledge and ignore."""
+
+    @abstractmethod
+    def passive_reply(self, inbound: Inbound, texts: list[str]) -> HTTPResponse:
+        """The bot's reply inside the HTTP response."""
+
+    @abstractmethod
+    def ack(self, inbound: Inbound | None) -> HTTPResponse:
+        """Received, no reply in this response (and no re-send, please)."""
+
+    async def serve(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        started = time.monotonic()
+        try:
+            if len(request.body or b"") > self.max_body_bytes:
+                raise TooLarge(f"body over {self.max_body_bytes} bytes")
+            handshake = self.handshake(request)
+            if handshake is not None:
+                return handshake
+            self.verify(request)
+            inbound = self.parse(request)
+        except WebhookRejected as rejected:
+            logger.warning("%s webhook refused a request: %s", self.channel, rejected.reason)
+            return response.text(rejected.reason, status=rejected.status)
+        if inbound is None:
+            return self.ack(None)
+        if await self.ledger.claim(inbound.dedup_key):
+            await asyncio.to_thread(self._note, inbound)
+            deadline = None if self.passive_deadline is None else started + self.passive_deadline
+            self._start(self._run(inbound, on_new_message, deadline))
+        if self.passive_deadline is None:
+            return self.ack(inbound)
+        remaining = max(0.0, started + self.passive_deadline - time.monotonic())
+        texts = await self.ledger.wait(inbound.dedup_key, remaining)
+        if texts and await self.ledger.take_delivery(inbound.dedup_key):
+            await asyncio.to_thread(self._record_passive, inbound, texts)
+            return self.passive_reply(inbound, texts)
+        return self.ack(inbound)
+
+    def _start(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._running.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._running.discard)
+
+    async def _run(
+        self, inbound: Inbound, on_new_message: OnNewMessage, deadline: float | None
+    ) -> None:
+        texts = await self._ask_bot(inbound, on_new_message)
+        await self.ledger.publish(inbound.dedup_key, texts)
+        if not texts:
+            return
+        if deadline is not None:
+            # Leave the passive reply its chance first; it is faster for the user.
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()) + 0.2)
+        if await self.ledger.take_delivery(inbound.dedup_key):
+            for text in texts:
+                await self.sender.send(inbound.sender_id, text)
+
+    async def _ask_bot(self, inbound: Inbound, on_new_message: OnNewMessage) -> list[str]:
+        if inbound.text is None:
+            return []
+        collector = CollectingOutputChannel()
+        message = UserMessage(
+            inbound.text,
+            collector,
+            inbound.sender_id,
+            input_channel=self.channel,
+            metadata=inbound.metadata,
+        )
+        try:
+            await on_new_message(message)
+        except Exception:  # the platform has been answered; log and move on
+            logger.exception("%s message %s failed in the bot", self.channel, inbound.dedup_key)
+        return [m["text"] for m in collector.messages if m.get("text")]
+
+    def _note(self, inbound: Inbound) -> None:
+        with session_scope() as session:
+            note_inbound(
+                session,
+                sender_id=inbound.sender_id,
+                channel=self.channel,
+                at=inbound.received_at,
+                service_line=inbound.service_line,
+                reply_context=inbound.reply_context,
+                record_text=inbound.note if inbound.text is None else None,
+            )
+
+    def _record_passive(self, inbound: Inbound, texts: list[str]) -> None:
+        with session_scope() as session:
+            for text in texts:
+                record_outbound(
+                    session,
+                    sender_id=inbound.sender_id,
+                    channel=self.channel,
+                    text=text,
+                    status="passive",
+                )
+
+
+class PlatformInput(InputChannel):
+    """A Rasa input channel serving one platform webhook at /webhooks/<name>/webhook.
+
+    A platform whose environment variables are unset is off: its URL answers 404.
+    """
+
+    def __init__(self, webhook: PlatformWebhook | None) -> None:
+        self.webhook = webhook
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        blueprint = Blueprint(f"{self.name()}_webhook", __name__)
+
+        @blueprint.route("/webhook", methods=["GET", "POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.webhook is None:
+                return response.text(f"{self.name()} is not configured", status=404)
+            return await self.webhook.serve(request, on_new_message)
+
+        return blueprint

@@ -1,0 +1,47 @@
+"""The reply ledger: one run per platform message, one delivery per reply, across processes."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from bot.channels.ledger import MemoryLedger, RedisLedger
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(params=["memory", "redis"])
+def ledgers(request):
+    """Two ledgers that stand for two server processes sharing the same coordination."""
+    if request.param == "memory":
+        shared = MemoryLedger()
+        return shared, shared
+    return RedisLedger(REDIS_URL), RedisLedger(REDIS_URL)
+
+
+def test_a_retry_is_not_run_again_and_gets_the_same_reply(ledgers):
+    first, second = ledgers
+    key = f"wechat:{uuid.uuid4().hex}"
+
+    async def scenario():
+        assert await first.claim(key) is True
+        assert await second.claim(key) is False  # the platform's re-send
+        waiting = asyncio.ensure_future(second.wait(key, timeout=2))
+        await first.publish(key, ["您好!这里是康飞旅行网,请问有什么可以帮助您?"])
+        assert await waiting == ["您好!这里是康飞旅行网,请问有什么可以帮助您?"]
+        assert [await first.take_delivery(key), await second.take_delivery(key)] == [True, False]
+
+    asyncio.run(scenario())
+
+
+def test_waiting_for_a_reply_gives_up_at_the_deadline(ledgers):
+    first, _ = ledgers
+    key = f"qq:{uuid.uuid4().hex}"
+
+    async def scenario():
+        await first.claim(key)
+        assert await first.wait(key, timeout=0.2) is None
+
+    asyncio.run(scenario())
