@@ -21,6 +21,7 @@ INTERRUPTIONS = {"stop", "human_handoff"}
 # it and the form then asks its question again.
 ASIDES = {
     "out_of_scope",
+    "share_media",
     "hotline_suggestion",
     "hotline_request",
     "hotline_help",
