@@ -12,6 +12,7 @@ import sys
 COMMANDS = {
     "run": ("bot.launcher", "start the Rasa server, the action server and the web chat"),
     "parse-time": ("bot.nlu.chinese_time", "normalise a Chinese time expression to ISO"),
+    "route": ("bot.hotline.router", "propose the category and department of hotline messages"),
     "migrate": ("bot.store.migrate", "bring the database schema to the newest revision"),
     "export": ("bot.store.export", "export bookings or conversations as JSON or CSV"),
 }
