@@ -109,9 +109,10 @@ class PlatformWebhook(ABC):
         if inbound is None:
             return self.ack(None)
         if await self.ledger.claim(inbound.dedup_key):
-            await asyncio.to_thread(self._note, inbound)
             deadline = None if self.passive_deadline is None else started + self.passive_deadline
-            self._start(self._run(inbound, on_new_message, deadline))
+            # Shielded: if the platform hangs up now, the server cancels this handler, but a
+            # claimed message must still be recorded and run (re-sends will be skipped).
+            await asyncio.shield(self._accept(inbound, on_new_message, deadline))
         if self.passive_deadline is None:
             return self.ack(inbound)
         remaining = max(0.0, started + self.passive_deadline - time.monotonic())
@@ -120,6 +121,13 @@ class PlatformWebhook(ABC):
             await asyncio.to_thread(self._record_passive, inbound, texts)
             return self.passive_reply(inbound, texts)
         return self.ack(inbound)
+
+    async def _accept(
+        self, inbound: Inbound, on_new_message: OnNewMessage, deadline: float | None
+    ) -> None:
+        """Record the message, then run the bot on it in the background."""
+        await asyncio.to_thread(self._note, inbound)
+        self._start(self._run(inbound, on_new_message, deadline))
 
     def _start(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
