@@ -10,11 +10,16 @@ import importlib
 import sys
 
 COMMANDS = {
-    "run": ("bot.launcher", "start the Rasa server, the action server and the web chat"),
+    "run": ("bot.launcher", "start the Rasa server, the action server and the scheduler"),
     "parse-time": ("bot.nlu.chinese_time", "normalise a Chinese time expression to ISO"),
     "route": ("bot.hotline.router", "propose the category and department of hotline messages"),
     "migrate": ("bot.store.migrate", "bring the database schema to the newest revision"),
-    "export": ("bot.store.export", "export bookings or conversations as JSON or CSV"),
+    "export": ("bot.store.export", "export bookings, work orders or conversations (JSON, CSV)"),
+    "scheduler": (
+        "bot.hotline.scheduler",
+        "run the work orders' timers: chase, supervise, follow-up",
+    ),
+    "department": ("bot.hotline.tokens", "departments' API tokens: department token NAME"),
 }
 
 

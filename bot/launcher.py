@@ -1,4 +1,5 @@
-"""`python -m bot run`: the action server and the Rasa server (with the web chat) together.
+"""`python -m bot run`: the action server, the Rasa server (with the web chat and the
+departments' work-order API) and the work-order scheduler together.
 
 `make run` trains a model when needed and calls this. The tests and benchmarks start the same
 processes through `Servers`, so what is tested is what runs.
@@ -31,6 +32,8 @@ QUIET_ENV = {
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    # Sanic reads 100 MB bodies by default; no chat message or platform push comes near 1 MB.
+    "SANIC_REQUEST_MAX_SIZE": "1048576",
 }
 
 
@@ -51,7 +54,7 @@ class Servers:
     actions_port: int = 5055
     env: dict[str, str] = field(default_factory=server_env)
     log: IO[bytes] | None = None
-    services: tuple[str, ...] = ("actions", "rasa")
+    services: tuple[str, ...] = ("actions", "rasa", "scheduler")
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -70,6 +73,7 @@ class Servers:
             "rasa": [rasa, "run", "--model", str(self.model), "--endpoints", str(self.endpoints),
                      "--credentials", str(self.credentials), "--enable-api",
                      "--port", str(self.rasa_port)],
+            "scheduler": [sys.executable, "-m", "bot", "scheduler"],
         }  # fmt: skip
 
     def start(self, timeout: float = 180.0) -> None:
@@ -103,6 +107,10 @@ class Servers:
             if time.monotonic() > deadline:
                 raise ServerStartError(f"not ready after {timeout:.0f} s: {', '.join(checks)}")
             time.sleep(0.5)
+        # The scheduler serves no HTTP: it is ready if it still runs once the servers answer.
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise ServerStartError(f"the {name} process exited while starting")
 
     def stop(self) -> None:
         for process in self.processes.values():

@@ -1,7 +1,7 @@
-"""`python -m bot export bookings|conversations --format json|csv`.
+"""`python -m bot export bookings|workorders|conversations --format json|csv`.
 
-JSON keeps the structure (a booking's fields, a conversation's messages); CSV gives one flat
-row per booking or per message, for spreadsheets.
+JSON keeps the structure (a booking's fields, a work order's status history, a conversation's
+messages); CSV gives one flat row per booking, per work order or per message, for spreadsheets.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.store.booking import Booking
 from bot.store.conversation import Conversation
 from bot.store.database import session_scope
+from bot.store.workorder import WorkOrder
 
 
 def _iso(value: Any) -> str | None:
@@ -39,6 +40,12 @@ def booking_rows() -> Iterator[dict[str, Any]]:
                 "created_at": _iso(booking.created_at),
                 "updated_at": _iso(booking.updated_at),
             }
+
+
+def workorder_rows() -> Iterator[dict[str, Any]]:
+    with session_scope() as session:
+        for order in session.execute(select(WorkOrder).order_by(WorkOrder.id)).scalars():
+            yield order.as_dict()
 
 
 def conversation_rows() -> Iterator[dict[str, Any]]:
@@ -64,10 +71,17 @@ def conversation_rows() -> Iterator[dict[str, Any]]:
 
 
 def _flat(what: str, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """One CSV row per booking (fields as JSON text) or per message (with its conversation)."""
+    """One CSV row per booking or work order (nested values as JSON text), or per message
+    (with its conversation)."""
     for row in rows:
         if what == "bookings":
             yield {**row, "details": json.dumps(row["details"], ensure_ascii=False)}
+        elif what == "workorders":
+            yield {
+                **row,
+                "fields": json.dumps(row["fields"], ensure_ascii=False),
+                "history": json.dumps(row["history"], ensure_ascii=False),
+            }
         else:
             head = {k: v for k, v in row.items() if k != "messages"}
             for message in row["messages"]:
@@ -86,6 +100,30 @@ BOOKING_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+WORKORDER_COLUMNS = [
+    "number",
+    "category",
+    "status",
+    "department_proposed",
+    "department",
+    "route_confidence",
+    "needs_review",
+    "urgent",
+    "fields",
+    "channel",
+    "sender_id",
+    "bound_to",
+    "dispatch_due",
+    "finish_due",
+    "followup_due",
+    "reply",
+    "satisfaction",
+    "chased_at",
+    "supervised_at",
+    "created_at",
+    "updated_at",
+    "history",
+]
 MESSAGE_COLUMNS = [
     "sender_id",
     "channel",
@@ -98,13 +136,20 @@ MESSAGE_COLUMNS = [
 ]
 
 
+EXPORTS = {
+    "bookings": (booking_rows, BOOKING_COLUMNS),
+    "workorders": (workorder_rows, WORKORDER_COLUMNS),
+    "conversations": (conversation_rows, MESSAGE_COLUMNS),
+}
+
+
 def export(what: str, fmt: str, out: TextIO) -> None:
-    rows = booking_rows() if what == "bookings" else conversation_rows()
+    produce, columns = EXPORTS[what]
+    rows = produce()
     if fmt == "json":
         json.dump(list(rows), out, ensure_ascii=False, indent=2)
         out.write("\n")
         return
-    columns = BOOKING_COLUMNS if what == "bookings" else MESSAGE_COLUMNS
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     writer.writerows(_flat(what, rows))
@@ -112,7 +157,7 @@ def export(what: str, fmt: str, out: TextIO) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot export", description=__doc__)
-    parser.add_argument("what", choices=["bookings", "conversations"])
+    parser.add_argument("what", choices=list(EXPORTS))
     parser.add_argument("--format", choices=["json", "csv"], default="json")
     args = parser.parse_args(argv)
     export(args.what, args.format, sys.stdout)

@@ -5,5 +5,24 @@ from bot.store.booking import Booking
 from bot.store.conversation import Conversation, Message
 from bot.store.handoff import HandoffRequest
 from bot.store.outbound import OutboundMessage
+from bot.store.workorder import (
+    CallbackTask,
+    DepartmentToken,
+    ScheduledJob,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
-__all__ = ["Base", "Booking", "Conversation", "HandoffRequest", "Message", "OutboundMessage"]
+__all__ = [
+    "Base",
+    "Booking",
+    "CallbackTask",
+    "Conversation",
+    "DepartmentToken",
+    "HandoffRequest",
+    "Message",
+    "OutboundMessage",
+    "ScheduledJob",
+    "WorkOrder",
+    "WorkOrderEvent",
+]

@@ -8,6 +8,8 @@ import json
 
 from sqlalchemy import inspect, select
 
+from bot.hotline.router import Route
+from bot.hotline.workorders import create_work_order, dispatch
 from bot.store.booking import Booking, create_booking
 from bot.store.conversation import Conversation
 from bot.store.database import get_engine, migrate, session_scope
@@ -23,6 +25,11 @@ def test_migration_creates_the_schema_and_can_run_again(database):
         "messages",
         "bookings",
         "handoff_requests",
+        "work_orders",
+        "work_order_events",
+        "scheduled_jobs",
+        "callback_tasks",
+        "department_tokens",
         "alembic_version",
     } <= tables
 
@@ -49,20 +56,22 @@ def test_a_booking_gets_a_reference_and_keeps_its_fields(database):
 
 def test_the_recorder_keeps_both_sides_of_a_conversation(database):
     recorder = ConversationRecorder()
-    recorder.publish(
-        {
-            "event": "user",
-            "sender_id": "web-1",
-            "timestamp": 1764122400.0,
-            "text": "我想订酒店",
-            "input_channel": "webchat",
-            "metadata": {"service_line": "travel"},
-            "parse_data": {"intent": {"name": "book_hotel", "confidence": 0.98}},
-        }
+    recorder.record(
+        "web-1",
+        [
+            {
+                "event": "user",
+                "timestamp": 1764122400.0,
+                "text": "我想订酒店",
+                "input_channel": "webchat",
+                "metadata": {"service_line": "travel"},
+                "parse_data": {"intent": {"name": "book_hotel", "confidence": 0.98}},
+            },
+            {"event": "bot", "timestamp": 1764122401.0, "text": "请问您需要预订哪里的酒店?"},
+            {"event": "slot", "name": "city", "value": "济南"},
+        ],
     )
-    recorder.publish({"event": "bot", "sender_id": "web-1", "timestamp": 1764122401.0,
-                      "text": "请问您需要预订哪里的酒店?"})  # fmt: skip
-    recorder.publish({"event": "slot", "sender_id": "web-1", "name": "city", "value": "济南"})
+    recorder.flush()
     with session_scope() as session:
         conversation = session.execute(select(Conversation)).scalar_one()
         assert (conversation.channel, conversation.service_line) == ("webchat", "travel")
@@ -95,3 +104,28 @@ def test_csv_export_of_nothing_still_has_its_header(database):
     assert out.getvalue().splitlines() == [
         "sender_id,channel,service_line,started_at,direction,text,intent,created_at"
     ]
+
+
+def test_work_orders_export_with_their_history(database):
+    with session_scope() as session:
+        number = create_work_order(
+            session,
+            route=Route("request", "住建局", 0.9, None, False, False),
+            fields={"where": "幸福路", "what": "路灯坏了"},
+            channel="qq",
+            sender_id="qq:u-1",
+        ).number
+        dispatch(session, number, actor="班长")
+    out = io.StringIO()
+    export("workorders", "json", out)
+    [order] = json.loads(out.getvalue())
+    assert order["number"] == number and order["department"] == "住建局"
+    assert [(h["from"], h["to"]) for h in order["history"]] == [
+        ("created", "created"),
+        ("created", "dispatched"),
+    ]
+    out = io.StringIO()
+    export("workorders", "csv", out)
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["status"] == "dispatched" and json.loads(row["fields"])["where"] == "幸福路"
+    assert len(json.loads(row["history"])) == 2

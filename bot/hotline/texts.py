@@ -1,0 +1,65 @@
+"""What the work-order lifecycle says to citizens, in the hotline's polite 您 form.
+
+Kept apart from the code so the wording can be reviewed (and moved into the Rasa domain)
+without touching the rules.
+"""
+
+from __future__ import annotations
+
+STATUS = {
+    "created": "已受理,待派单",
+    "dispatched": "已派单,待承办单位签收",
+    "accepted": "承办单位办理中",
+    "returned": "已退回,待重新派单",
+    "replied": "承办单位已答复",
+    "follow_up": "回访中",
+    "closed": "已办结",
+    "reopened": "重新办理中",
+    "bound": "已并入同一事项的工单,随其办理",
+}
+
+# One line of an order's history per event: "2026-11-26 10:05 已派单:住建局".
+ACTION = {
+    "create": "已受理",
+    "bind": "同一事项合并办理",
+    "dispatch": "已派单",
+    "accept": "承办单位已签收",
+    "return": "承办单位退单",
+    "reply": "承办单位已答复",
+    "follow_up": "回访",
+    "close": "回访结束,工单办结",
+    "reopen": "您对结果不满意,已退回承办单位重新办理",
+    "chase": "催办",
+    "supervise": "督办",
+}
+
+CREATED = (
+    "您反映的问题已登记,工单编号{number}。我们将在1小时内派至承办单位,"
+    "承办单位一般在{days}个工作日内办理并答复您,请您留意。"
+)
+CREATED_URGENT = "您反映的问题已登记为紧急事项,工单编号{number}。我们已通知承办单位,今天内处理。"
+BOUND = (
+    "您反映的问题已有记录(工单{main}),已为您合并办理,您的工单编号{number}。"
+    "办理结果出来后我们会一并告知您。"
+)
+
+FOLLOWUP_QUESTION = (
+    "您好!这里是市长热线。您反映的问题(工单{number}),{department}已答复:\n{reply}\n"
+    "请问您对办理结果是否满意?请回复:满意、基本满意或不满意。"
+)
+FOLLOWUP_SENT = "已在聊天中向市民发送办理结果和回访"
+FOLLOWUP_NO_CHAT = "无法通过{channel}发送回访: {reason}"
+FOLLOWUP_NO_ANSWER = "市民未在聊天中答复回访,转电话回访"
+NO_PUSH = "该渠道不能主动发送消息"
+THANKS = "感谢您对我们工作的支持,祝您生活愉快,再见。"
+REOPENED = "非常抱歉办理结果未能让您满意,我们已将工单{number}退回承办单位重新办理,并将进行督办。"
+
+CHASE = {
+    "dispatch": "派单时限将至,请于{due}前派单",
+    "finish": "办理时限将至,请于{due}前办结并答复",
+}
+SUPERVISE = {
+    "dispatch": "已超过派单时限{due}仍未派单",
+    "finish": "已超过办理时限{due}仍未答复",
+    "unsatisfied": "市民对办理结果不满意",
+}
