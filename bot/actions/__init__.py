@@ -7,11 +7,23 @@ from bot.actions.conversation import (
     ActionRephrase,
     ActionSessionStart,
 )
-from bot.actions.forms import ValidateFlightForm, ValidateHotelForm, ValidateMeetingForm
+from bot.actions.forms import (
+    ValidateFlightForm,
+    ValidateHotelForm,
+    ValidateHotlineForm,
+    ValidateMeetingForm,
+)
+from bot.actions.hotline import (
+    ActionCheckWorkOrder,
+    ActionHotlineIntake,
+    ActionReplyOutsideForm,
+    ActionSubmitWorkOrder,
+)
 from bot.actions.readback import (
     ActionAskFlightConfirmed,
     ActionAskHoldFree,
     ActionAskHotelConfirmed,
+    ActionAskHotlineConfirmed,
     ActionAskMeetingConfirmed,
 )
 from bot.actions.submit import (
@@ -21,6 +33,12 @@ from bot.actions.submit import (
 )
 
 __all__ = [
+    "ActionAskHotlineConfirmed",
+    "ActionCheckWorkOrder",
+    "ActionHotlineIntake",
+    "ActionReplyOutsideForm",
+    "ActionSubmitWorkOrder",
+    "ValidateHotlineForm",
     "ActionAskFlightConfirmed",
     "ActionAskHoldFree",
     "ActionAskHotelConfirmed",

@@ -46,7 +46,7 @@ class ActionSessionStart(Action):
         ]
 
 
-def _record_handoff(tracker: Tracker, reason: str) -> int:
+def record_handoff(tracker: Tracker, reason: str) -> int:
     summary = {
         slot: value
         for slot, value in tracker.slots.items()
@@ -72,13 +72,14 @@ class ActionHumanHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        await asyncio.to_thread(_record_handoff, tracker, "user_request")
+        await asyncio.to_thread(record_handoff, tracker, "user_request")
         dispatcher.utter_message(response="utter_handoff")
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 class ActionRecordHotlineRequest(Action):
-    """Until the hotline flows exist, a citizen's matter is recorded for an operator."""
+    """A hotline matter raised in the middle of a booking: recorded for an operator, and the
+    booking goes on (outside a booking, `action_hotline_intake` handles it in full)."""
 
     def name(self) -> str:
         return "action_record_hotline_request"
@@ -87,7 +88,7 @@ class ActionRecordHotlineRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "hotline"
-        await asyncio.to_thread(_record_handoff, tracker, intent)
+        await asyncio.to_thread(record_handoff, tracker, intent)
         # Mid-booking the conversation goes on, so no closing line yet.
         during_form = bool(tracker.active_loop.get("name"))
         dispatcher.utter_message(
@@ -126,7 +127,7 @@ class ActionRephrase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if _previous_bot_action(tracker) == self.name():
-            await asyncio.to_thread(_record_handoff, tracker, "not_understood")
+            await asyncio.to_thread(record_handoff, tracker, "not_understood")
             dispatcher.utter_message(response="utter_handoff_not_understood")
             return []
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")

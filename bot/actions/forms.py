@@ -17,18 +17,6 @@ from bot.actions.flows import FLOWS, BookingFlow, turn_from
 PLEASANTRIES = {"greet", "thank", "affirm"}
 # Intents that leave the form: the validation rejects the turn so that the rules take over.
 INTERRUPTIONS = {"stop", "human_handoff"}
-# Something else asked mid-form: unless the message also answers the form, the rules reply to
-# it and the form then asks its question again.
-ASIDES = {
-    "out_of_scope",
-    "share_media",
-    "hotline_suggestion",
-    "hotline_request",
-    "hotline_help",
-    "hotline_complaint",
-    "hotline_consult",
-    "hotline_praise",
-}
 
 
 class BookingFormValidation(FormValidationAction):
@@ -56,7 +44,7 @@ class BookingFormValidation(FormValidationAction):
         if turn.intent in INTERRUPTIONS:
             return []
         extraction = self.flow.parser.parse(turn)
-        if turn.intent in ASIDES and not extraction.slots:
+        if turn.intent in self.flow.asides and not extraction.slots:
             return []
         for problem in extraction.problems:
             dispatcher.utter_message(response=problem.response, **problem.args)
@@ -88,3 +76,7 @@ class ValidateMeetingForm(BookingFormValidation):
 
 class ValidateFlightForm(BookingFormValidation):
     flow = FLOWS["flight"]
+
+
+class ValidateHotlineForm(BookingFormValidation):
+    flow = FLOWS["hotline"]

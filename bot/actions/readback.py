@@ -43,6 +43,10 @@ class ActionAskFlightConfirmed(ReadBack):
     flow = FLOWS["flight"]
 
 
+class ActionAskHotlineConfirmed(ReadBack):
+    flow = FLOWS["hotline"]
+
+
 class ActionAskHoldFree(Action):
     """The script checks availability ("请稍等,马上为您查询!") before offering the free hold."""
 

@@ -59,8 +59,10 @@ def store(servers: Servers, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def open_chat(servers: Servers, line: str = "travel") -> tuple[str, Chat]:
-    sender = f"test-{uuid.uuid4().hex[:12]}"
+def open_chat(
+    servers: Servers, line: str = "travel", sender: str | None = None
+) -> tuple[str, Chat]:
+    sender = sender or f"test-{uuid.uuid4().hex[:12]}"
 
     def send(text: str) -> list[str]:
         reply = httpx.post(

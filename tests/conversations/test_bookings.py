@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from bot.store.booking import Booking
@@ -123,11 +125,16 @@ def test_every_message_of_the_conversation_is_recorded(chat, store):
     sender, send = chat
     send("你好")
     send("谢谢")
-    with session_scope() as session:
-        conversation = session.execute(
-            select(Conversation).where(Conversation.sender_id == sender)
-        ).scalar_one()
-        texts = [(m.direction, m.text) for m in conversation.messages]
+    texts: list[tuple[str, str]] = []
+    for _ in range(50):  # the transcript is written just after the reply, off the hot path
+        with session_scope() as session:
+            conversation = session.execute(
+                select(Conversation).where(Conversation.sender_id == sender)
+            ).scalar_one_or_none()
+            texts = [(m.direction, m.text) for m in conversation.messages] if conversation else []
+        if len(texts) >= 4:
+            break
+        time.sleep(0.1)
     assert texts[0] == ("in", "你好")
     assert ("out", "您好!这里是康飞旅行网,请问有什么可以帮助您?") in texts
     assert ("in", "谢谢") in texts

@@ -20,14 +20,6 @@ def test_the_hotline_account_greets_as_the_hotline(servers):
     assert said(send("你好"), "您好!市长热线,请问有什么可以帮到您?")
 
 
-def test_a_hotline_matter_is_recorded_and_the_citizen_told(servers, store):
-    sender, send = open_chat(servers, line="hotline")
-    replies = send("我们小区门口的路灯坏了好几天了,晚上黑乎乎的,麻烦派人来修一下")
-    assert said(replies, "已详细记录", "感谢您对我们工作的支持")
-    [(reason, summary)] = handoffs_of(sender)
-    assert reason.startswith("hotline_") and "路灯" in summary
-
-
 def test_asking_for_a_person_mid_form_records_what_was_collected(chat, store):
     sender, send = chat
     send("我要订酒店")
