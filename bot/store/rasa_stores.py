@@ -7,23 +7,43 @@ a deployment from the embedded defaults (SQLite, in-process locks) to PostgreSQL
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import Session
 
+from bot import rasa_speedups
 from bot.store.database import database_url, get_engine
+from bot.store.recorder import ConversationRecorder
+
+# The Rasa server loads this module through endpoints.yml before it serves anything.
+rasa_speedups.apply()
 
 
 class DatabaseTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store on the bot's own database (its `events` table sits beside ours)."""
+    """Rasa's SQL tracker store on the bot's own database (its `events` table sits beside ours),
+    which also hands each turn's new messages to the transcript recorder.
+
+    Rasa's event-broker route to the same end re-reads and replays the whole conversation on
+    every save; the store already knows which events are new, so the recorder takes them here.
+    """
 
     def __init__(self, domain: Any = None, event_broker: Any = None, **kwargs: Any) -> None:
         kwargs.pop("host", None)
         url = database_url()
         get_engine(url)  # creates the SQLite folder before Rasa connects
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        self.recorder = ConversationRecorder()
+
+    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
+        new_events: list[Event] = list(super()._additional_events(session, tracker))
+        self.recorder.record(tracker.sender_id, (event.as_dict() for event in new_events))
+        return iter(new_events)
 
 
 class EnvLockStore:

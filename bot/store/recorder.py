@@ -1,17 +1,19 @@
 """Records every user and bot message of every channel into `conversations` and `messages`.
 
-It is a Rasa event broker: Rasa publishes each new tracker event to it after the turn, whatever
-channel the message came in on, so no channel has to remember to record anything.
+The tracker store hands it each turn's new events as it saves them; a single writer thread
+stores them in order, one transaction per batch, so the Rasa server never waits on these
+writes. Rasa's own `events` table holds the same turns durably; this transcript is the
+readable copy that operators and exports use.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
-
-from rasa.core.brokers.broker import EventBroker
-from rasa.utils.endpoints import EndpointConfig
 
 from bot.store.conversation import Message, get_or_create_conversation
 from bot.store.database import session_scope
@@ -21,43 +23,62 @@ logger = logging.getLogger(__name__)
 RECORDED_EVENTS = {"user": "in", "bot": "out"}
 
 
-class ConversationRecorder(EventBroker):
-    @classmethod
-    async def from_endpoint_config(
-        cls, broker_config: EndpointConfig | None, event_loop: Any = None
-    ) -> ConversationRecorder:
-        return cls()
-
-    def publish(self, event: dict[str, Any]) -> None:
-        direction = RECORDED_EVENTS.get(event.get("event", ""))
-        if direction is None:
-            return
-        try:
-            record_event(event, direction)
-        except Exception:  # a recording failure must not break the user's conversation
-            logger.exception("could not record a %s event", event.get("event"))
-
-    def is_ready(self) -> bool:
-        return True
+def record_events(events: Iterable[dict[str, Any]]) -> None:
+    """Store the user and bot messages among `events` (Rasa event dicts with sender_id)."""
+    with session_scope() as session:
+        for event in events:
+            direction = RECORDED_EVENTS.get(event.get("event", ""))
+            if direction is not None:
+                _record(session, event, direction)
 
 
-def record_event(event: dict[str, Any], direction: str) -> None:
+def _record(session: Any, event: dict[str, Any], direction: str) -> None:
     at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
     metadata = event.get("metadata") or {}
-    with session_scope() as session:
-        conversation = get_or_create_conversation(
-            session, event["sender_id"], event.get("input_channel")
+    conversation = get_or_create_conversation(
+        session, event["sender_id"], event.get("input_channel")
+    )
+    if direction == "in" and metadata.get("service_line"):
+        conversation.service_line = metadata["service_line"]
+    intent = (event.get("parse_data") or {}).get("intent") or {}
+    session.add(
+        Message(
+            conversation_id=conversation.id,
+            direction=direction,
+            text=event.get("text"),
+            intent=intent.get("name"),
+            created_at=at,
         )
-        if direction == "in" and metadata.get("service_line"):
-            conversation.service_line = metadata["service_line"]
-        intent = (event.get("parse_data") or {}).get("intent") or {}
-        session.add(
-            Message(
-                conversation_id=conversation.id,
-                direction=direction,
-                text=event.get("text"),
-                intent=intent.get("name"),
-                created_at=at,
-            )
-        )
-        conversation.last_message_at = at
+    )
+    conversation.last_message_at = at
+
+
+class ConversationRecorder:
+    """A queue and one writer thread: ordered, batched, off the server's event loop."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._thread = threading.Thread(target=self._write, name="recorder", daemon=True)
+        self._thread.start()
+
+    def record(self, sender_id: str, events: Iterable[dict[str, Any]]) -> None:
+        for event in events:
+            if event.get("event") in RECORDED_EVENTS:
+                self._queue.put({"sender_id": sender_id, **event})
+
+    def flush(self) -> None:
+        """Wait until everything recorded so far is stored."""
+        self._queue.join()
+
+    def _write(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                record_events(batch)
+            except Exception:  # a recording failure must not stop the recorder
+                logger.exception("could not record %d conversation events", len(batch))
+            finally:
+                for _ in batch:
+                    self._queue.task_done()

@@ -9,9 +9,12 @@ import pytest
 import redis
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import select
 
+from bot.store.conversation import Conversation
+from bot.store.database import session_scope
 from bot.store.rasa_stores import DatabaseTrackerStore, EnvLockStore
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -27,6 +30,23 @@ def test_tracker_store_keeps_a_conversation_in_the_bots_database(database):
     again = asyncio.run(DatabaseTrackerStore(domain=domain).retrieve("wx-1"))
     assert again.get_slot("city") == "济南"
     assert again.latest_message.text == "我想订济南的酒店"
+
+
+def test_saving_a_turn_records_its_messages_once(database):
+    domain = Domain.empty()
+    store = DatabaseTrackerStore(domain=domain)
+    tracker = DialogueStateTracker.from_events("qq:1", [UserUttered("你好", input_channel="qq")])
+    asyncio.run(store.save(tracker))
+    tracker.update(BotUttered("您好!这里是康飞旅行网,请问有什么可以帮助您?"))
+    asyncio.run(store.save(tracker))  # only the new bot message is recorded this time
+    store.recorder.flush()
+    with session_scope() as session:
+        conversation = session.execute(select(Conversation)).scalar_one()
+        assert conversation.channel == "qq"
+        assert [(m.direction, m.text) for m in conversation.messages] == [
+            ("in", "你好"),
+            ("out", "您好!这里是康飞旅行网,请问有什么可以帮助您?"),
+        ]
 
 
 def test_without_redis_the_lock_store_is_in_process(monkeypatch):
