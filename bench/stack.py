@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from bench.conversations import BOT_NOW
-from bot.launcher import DEFAULT_MODEL, RASA_DIR, ServerStartError, Servers, server_env
+from bot.launcher import DEFAULT_MODEL, RASA_DIR, Servers, ServerStartError, server_env
 from bot.store.database import migrate
 
 
@@ -67,21 +67,33 @@ def running(stack: Stack, model: Path = DEFAULT_MODEL) -> Iterator[Servers]:
                 raise
 
 
-def peak_memory_mib(pid: int) -> float:
-    """VmHWM of a process plus that of its descendants, in MiB (0 if it has gone)."""
+def peak_memory(servers: Servers) -> list[tuple[str, float]]:
+    """VmHWM in MiB of each server process and of any process it started."""
+    rows = []
+    for name, process in servers.processes.items():
+        for depth, pid in enumerate(_process_tree(process.pid)):
+            label = name if depth == 0 else f"{name} child {pid}"
+            rows.append((label, _vm_hwm_kib(pid) / 1024))
+    return rows
+
+
+def _vm_hwm_kib(pid: int) -> int:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return 0.0
-    kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0)
-    return kib / 1024 + sum(peak_memory_mib(child) for child in children(pid))
+    except FileNotFoundError:  # it has ended since
+        return 0
+    return next(
+        (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0
+    )
 
 
-def children(pid: int) -> list[int]:
-    found: list[int] = []
+def _process_tree(pid: int) -> list[int]:
+    """The process and its descendants, parent first."""
+    tree = [pid]
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
-            found += [int(c) for c in (task / "children").read_text().split()]
+            for child in (task / "children").read_text().split():
+                tree += _process_tree(int(child))
         except FileNotFoundError:
             continue
-    return found
+    return tree

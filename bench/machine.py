@@ -1,0 +1,33 @@
+"""What a figure was measured on: the doc's rule is that a figure without its context is void."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import rasa
+
+
+def _first_field(path: str, key: str) -> str:
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(key):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def describe(model: Path) -> list[tuple[str, str]]:
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    mtime = datetime.fromtimestamp(model.stat().st_mtime, tz=timezone.utc)
+    memory_gib = int(_first_field("/proc/meminfo", "MemTotal").split()[0]) / 1024**2
+    return [
+        ("date", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("command", " ".join(["python -m bench.run", *sys.argv[1:]])),
+        ("cpu", f"{len(os.sched_getaffinity(0))} × {_first_field('/proc/cpuinfo', 'model name')}"),
+        ("memory", f"{memory_gib:.1f} GiB"),
+        ("software", f"Python {platform.python_version()}, Rasa {rasa.__version__}"),
+        ("model", f"{model} sha256 {digest[:16]}, {mtime:%Y-%m-%d %H:%M} UTC"),
+    ]
