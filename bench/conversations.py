@@ -1,4 +1,5 @@
-"""The conversations the load is made of: whole bookings as a traveller types them.
+"""The conversations the load is made of: whole bookings as a traveller types them, and a
+citizen's report that becomes a work order.
 
 They are the end-to-end tests' scripts (tests/conversations/test_bookings.py), so their dates
 hang on the same BOT_NOW, and a run whose closing line is missing is a broken conversation, not a
@@ -18,6 +19,7 @@ class Script:
     name: str
     messages: tuple[str, ...]
     closing: str  # what the reply to the last message must contain
+    service_line: str = "travel"
 
     def is_complete(self, last_reply: str) -> bool:
         return self.closing in last_reply
@@ -75,7 +77,21 @@ FLIGHT = Script(
     "感谢您的来电,祝您旅途愉快。",
 )
 
-SCRIPTS = (HOTEL, MEETING, FLIGHT)
+# A citizen's report that becomes a work order: the first message names what, where and when;
+# only the name and the contact are asked for (tests/conversations/test_hotline.py).
+HOTLINE = Script(
+    "hotline",
+    (
+        "滨江路阳光小区北门的路灯坏了好几天了,晚上黑乎乎的,麻烦派人来修一下",
+        "我叫王建国",
+        "13812345678",
+        "对",
+    ),
+    "您的问题我将会尽快帮您反映,再见。",
+    service_line="hotline",
+)
+
+SCRIPTS = (HOTEL, MEETING, FLIGHT, HOTLINE)
 
 # For /model/parse: every scripted message plus openings and asides people send mid-form.
 PARSE_MESSAGES = tuple(dict.fromkeys(m for s in SCRIPTS for m in s.messages)) + (

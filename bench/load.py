@@ -36,6 +36,11 @@ def percentile(values: Sequence[float], q: float) -> float:
 class Latencies:
     seconds: list[float] = field(default_factory=list)
     elapsed: float = 0.0  # the measured window, for the rate
+    by_script: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, script: Script, seconds: float) -> None:
+        self.seconds.append(seconds)
+        self.by_script.setdefault(script.name, []).append(seconds)
 
     def p(self, q: float) -> float:
         return percentile(self.seconds, q)
@@ -95,7 +100,7 @@ async def say(http: httpx.AsyncClient, rasa_url: str, conversation: Conversation
         json={
             "sender": conversation.sender,
             "message": conversation.next_message,
-            "metadata": {"service_line": "travel"},
+            "metadata": {"service_line": conversation.script.service_line},
         },
     )
     response.raise_for_status()
@@ -150,7 +155,7 @@ async def thinking_users(
                     outcome.fail(conversation, repr(error))
                     break
                 if started >= measure_from:
-                    latencies.seconds.append(time.perf_counter() - started)
+                    latencies.add(script, time.perf_counter() - started)
                 outcome.record(conversation, reply)
 
     async with client() as http:

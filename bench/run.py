@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from bench import load, machine
-from bench.load import Latencies, Outcome, Step
+from bench.load import Latencies, Outcome, Step, percentile
 from bench.report import latency_row, ms, ratio, table
 from bench.stack import BASELINE, FULL, Stack, peak_memory, running
 from bench.training import Training, train
@@ -107,6 +107,11 @@ def latency_section(settings: Settings, full: Figures, base: Figures) -> list[st
         f"baseline {ms(base.cold.seconds[0])} ms",
         f"  target p99 < {ms(TARGET_P99)} ms at {users_label(n)}: {verdict} "
         f"(full stack {ms(ours.p(99))} ms, baseline {ms(theirs.p(99))} ms)",
+        f"  per flow, full stack at {users_label(n)} (messages, p50 / p99 ms): "
+        + "; ".join(
+            f"{name} {len(values)}, {ms(percentile(values, 50))} / {ms(percentile(values, 99))}"
+            for name, values in sorted(ours.by_script.items())
+        ),
     ]
 
 

@@ -117,6 +117,8 @@ def parse(turn: Turn) -> Extraction:
 
 
 def _caller(turn: Turn, ex: Extraction) -> None:
+    if turn.asked("staff_info"):  # "姓刘" here names the staff member, not the caller
+        return
     if ANONYMOUS_WORDS.search(turn.text):
         ex.set("caller_name", ANONYMOUS)
         return

@@ -1,7 +1,7 @@
-"""What the work-order lifecycle says to citizens, in the hotline's polite 您 form.
+"""What the work-order lifecycle writes outside a chat turn, in the hotline's polite 您 form:
+status and history lines, the scheduler's follow-up question, notes for operators.
 
-Kept apart from the code so the wording can be reviewed (and moved into the Rasa domain)
-without touching the rules.
+What the bot says within a conversation is in the Rasa domain (bot/rasa/domain/hotline.yml).
 """
 
 from __future__ import annotations
@@ -33,16 +33,6 @@ ACTION = {
     "supervise": "督办",
 }
 
-CREATED = (
-    "您反映的问题已登记,工单编号{number}。我们将在1小时内派至承办单位,"
-    "承办单位一般在{days}个工作日内办理并答复您,请您留意。"
-)
-CREATED_URGENT = "您反映的问题已登记为紧急事项,工单编号{number}。我们已通知承办单位,今天内处理。"
-BOUND = (
-    "您反映的问题已有记录(工单{main}),已为您合并办理,您的工单编号{number}。"
-    "办理结果出来后我们会一并告知您。"
-)
-
 FOLLOWUP_QUESTION = (
     "您好!这里是市长热线。您反映的问题(工单{number}),{department}已答复:\n{reply}\n"
     "请问您对办理结果是否满意?请回复:满意、基本满意或不满意。"
@@ -51,8 +41,6 @@ FOLLOWUP_SENT = "已在聊天中向市民发送办理结果和回访"
 FOLLOWUP_NO_CHAT = "无法通过{channel}发送回访: {reason}"
 FOLLOWUP_NO_ANSWER = "市民未在聊天中答复回访,转电话回访"
 NO_PUSH = "该渠道不能主动发送消息"
-THANKS = "感谢您对我们工作的支持,祝您生活愉快,再见。"
-REOPENED = "非常抱歉办理结果未能让您满意,我们已将工单{number}退回承办单位重新办理,并将进行督办。"
 
 CHASE = {
     "dispatch": "派单时限将至,请于{due}前派单",

@@ -100,14 +100,6 @@ class CreatedOrder:
     bound_to: str | None  # the main order's number when this report was bound to it
     bound_reason: str | None  # "same_reporter" or "same_matter"
 
-    @property
-    def notice(self) -> str:
-        """What to tell the citizen about the new order."""
-        if self.bound_to:
-            return texts.BOUND.format(main=self.bound_to, number=self.number)
-        if self.urgent:
-            return texts.CREATED_URGENT.format(number=self.number)
-        return texts.CREATED.format(number=self.number, days=FINISH_WORKING_DAYS[self.category])
 
 
 def _utc(now: datetime | None) -> datetime:

@@ -9,67 +9,28 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import yaml
 
-from bot.launcher import DEFAULT_MODEL, RASA_DIR, Servers, server_env
-from bot.store.database import migrate
 from tests.channels.fake_qq import FakeQQApi, QQPusher, over_http
 from tests.channels.fake_weibo import FakeWeiboApi, WeiboPusher
-from tests.conversations.conftest import BOT_NOW, free_port, said
 from tests.conversations.test_bookings import bookings_of
+from tests.servers import HOTEL_BOOKING, running_servers, said
 
 QQ_APP_ID, QQ_SECRET = "102000002", "e2eSecretForTheFakeQQBot"
 WEIBO_SECRET, WEIBO_TOKEN, WEIBO_ACCOUNT = "e2eWeiboSecret", "2.00e2eToken", 5175429989
 
-# The conversation of tests/conversations/test_bookings.py, with what each answer must contain.
-HOTEL_BOOKING = [
-    ("你好", ["您好!这里是康飞旅行网,请问有什么可以帮助您?"]),
-    ("我想订济南的酒店", ["请问您有指定酒店吗?"]),
-    ("没有,市中心,300以内", ["请问您是哪天入住?"]),
-    ("下周五入住,住两晚,两间标准间", ["请问几位客人入住?"]),
-    ("3个人", ["最晚几点到店"]),
-    ("18:00前", ["早餐"]),
-    ("不要早餐", ["其他要求"]),
-    ("没有", ["好的,请稍等,马上为您查询!", "请问需要免费为您保留一下吗?"]),
-    ("要", ["请问您的姓名?"]),
-    ("我叫张三", ["请问您的手机联系方式?"]),
-    ("13812345678", ["请您核实预订信息", "12月4日(周五)", "标准间2间"]),
-    ("不对,是三间", ["标准间3间"]),
-    ("对", ["我们会尽快帮您预订上", "预订单号"]),
-]
-
 
 @pytest.fixture(scope="module")
 def platforms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    if not DEFAULT_MODEL.exists():
-        pytest.fail(f"no trained model at {DEFAULT_MODEL}: `make test` trains it first")
     qq, weibo = FakeQQApi(QQ_APP_ID, QQ_SECRET), FakeWeiboApi(WEIBO_TOKEN)
-    work = tmp_path_factory.mktemp("channel-servers")
-    endpoints = yaml.safe_load((RASA_DIR / "endpoints.yml").read_text(encoding="utf-8"))
-    actions_port = free_port()
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
-    (work / "endpoints.yml").write_text(yaml.safe_dump(endpoints), encoding="utf-8")
-    database_url = f"sqlite:///{work / 'bot.db'}"
-    migrate(database_url)
-    env = server_env({
-        "DATABASE_URL": database_url, "BOT_NOW": BOT_NOW,
+    env = {
         "QQ_APP_ID": QQ_APP_ID, "QQ_APP_SECRET": QQ_SECRET, "QQ_API_BASE": qq.url,
         "QQ_TOKEN_URL": qq.token_url,
         "WEIBO_APP_SECRET": WEIBO_SECRET, "WEIBO_ACCESS_TOKEN": WEIBO_TOKEN,
         "WEIBO_API_BASE": weibo.url,
-    })  # fmt: skip
+    }  # fmt: skip
     try:
-        with (
-            (work / "servers.log").open("wb") as log,
-            Servers(
-                endpoints=work / "endpoints.yml",
-                rasa_port=free_port(),
-                actions_port=actions_port,
-                env=env,
-                log=log,
-            ) as running,
-        ):
-            yield {"servers": running, "qq": qq, "weibo": weibo, "database_url": database_url}
+        with running_servers(tmp_path_factory.mktemp("channel-servers"), env) as running:
+            yield {"servers": running, "qq": qq, "weibo": weibo}
     finally:
         qq.close()
         weibo.close()
@@ -77,7 +38,7 @@ def platforms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 @pytest.fixture
 def store(platforms: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", platforms["database_url"])
+    monkeypatch.setenv("DATABASE_URL", platforms["servers"].env["DATABASE_URL"])
 
 
 def converse(say: Callable[[str, list[str]], list[str]]) -> None:

@@ -2,52 +2,21 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-import yaml
 
-from bot.launcher import DEFAULT_MODEL, RASA_DIR, Servers, server_env
-from bot.store.database import migrate
-
-# Thursday 26 November 2026, 10:00 in Shanghai: every relative date in the tests hangs on it.
-BOT_NOW = "2026-11-26T10:00"
+from bot.launcher import Servers
+from tests.servers import running_servers
 
 Chat = Callable[[str], list[str]]
 
 
-def free_port() -> int:
-    """A port nobody listens on now, so parallel test runs and `make run` do not collide."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    if not DEFAULT_MODEL.exists():
-        pytest.fail(f"no trained model at {DEFAULT_MODEL}: `make test` trains it first")
-    work = tmp_path_factory.mktemp("servers")
-    endpoints = yaml.safe_load((RASA_DIR / "endpoints.yml").read_text(encoding="utf-8"))
-    actions_port = free_port()
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
-    (work / "endpoints.yml").write_text(yaml.safe_dump(endpoints), encoding="utf-8")
-    database_url = f"sqlite:///{work / 'bot.db'}"
-    migrate(database_url)
-    env = server_env({"DATABASE_URL": database_url, "BOT_NOW": BOT_NOW})
-    with (
-        (work / "servers.log").open("wb") as log,
-        Servers(
-            endpoints=work / "endpoints.yml",
-            rasa_port=free_port(),
-            actions_port=actions_port,
-            env=env,
-            log=log,
-        ) as running,
-    ):
+    with running_servers(tmp_path_factory.mktemp("servers")) as running:
         yield running
 
 
@@ -79,9 +48,3 @@ def open_chat(
 @pytest.fixture
 def chat(servers: Servers) -> tuple[str, Chat]:
     return open_chat(servers)
-
-
-def said(replies: list[str], *fragments: str) -> bool:
-    """Whether every fragment appears in the bot's replies to one message."""
-    text = "\n".join(replies)
-    return all(fragment in text for fragment in fragments)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.store.booking import Booking
 from bot.store.conversation import Conversation
 from bot.store.database import session_scope
-from tests.conversations.conftest import said
+from tests.servers import HOTEL_BOOKING, said
 
 
 def bookings_of(sender: str) -> list[Booking]:
@@ -19,22 +19,9 @@ def bookings_of(sender: str) -> list[Booking]:
 
 def test_hotel_booking_follows_the_script_and_stores_the_final_values(chat, store):
     sender, send = chat
-    assert said(send("你好"), "您好!这里是康飞旅行网,请问有什么可以帮助您?")
-    assert said(send("我想订济南的酒店"), "请问您有指定酒店吗?")
-    assert said(send("没有,市中心,300以内"), "请问您是哪天入住?")
-    # Several answers in one message: dates, nights and rooms.
-    assert said(send("下周五入住,住两晚,两间标准间"), "请问几位客人入住?")
-    assert said(send("3个人"), "最晚几点到店")
-    assert said(send("18:00前"), "早餐")
-    assert said(send("不要早餐"), "其他要求")
-    assert said(send("没有"), "好的,请稍等,马上为您查询!", "请问需要免费为您保留一下吗?")
-    assert said(send("要"), "请问您的姓名?")
-    assert said(send("我叫张三"), "请问您的手机联系方式?")
-    readback = send("13812345678")
-    assert said(readback, "请您核实预订信息", "12月4日(周五)", "12月6日(周日)", "标准间2间")
-    # A correction at the read-back is applied and read back again.
-    assert said(send("不对,是三间"), "标准间3间")
-    assert said(send("对"), "我们会尽快帮您预订上,请您稍候,感谢您的来电!再见!", "预订单号")
+    for text, expected in HOTEL_BOOKING:
+        replies = send(text)
+        assert said(replies, *expected), (text, replies)
 
     [booking] = bookings_of(sender)
     assert (booking.kind, booking.status, booking.channel) == ("hotel", "submitted", "rest")

@@ -11,7 +11,8 @@ from bot.hotline import workorders
 from bot.store.database import session_scope
 from bot.store.handoff import HandoffRequest
 from bot.store.workorder import WorkOrder
-from tests.conversations.conftest import open_chat, said
+from tests.conversations.conftest import open_chat
+from tests.servers import said
 
 NUMBER = re.compile(r"GD\d{8}-\d{4}")
 
@@ -98,3 +99,45 @@ def test_my_work_orders_show_status_and_history(servers, store):
     with session_scope() as session:
         workorders.dispatch(session, number, actor="班长")
     assert said(send(f"帮我查查工单{number}"), number, "住建局")
+
+
+def test_a_complaint_about_staff_attitude_asks_for_the_staff_member(servers, store):
+    sender, send = open_chat(servers, line="hotline")
+    send("投诉一下社保局窗口的工作人员,今天上午去办事态度特别差,问两句就不耐烦")
+    assert said(send("在人民路社保大厅"), "工作人员姓名或工号")
+    send("工号A1023,女的,姓刘")
+    send("匿名")
+    readback = send("13912345678")
+    assert said(readback, "投诉举报", "工号A1023", "匿名")
+    assert said(send("对"), "工单号")
+    [order] = orders_of(sender)
+    assert order.category == "complaint" and order.fields["staff_name"] == "工号A1023,女的,姓刘"
+
+
+def test_a_suggestion_is_recorded_without_asking_for_a_scene(servers, store):
+    sender, send = open_chat(servers, line="hotline")
+    assert said(send("建议在河东新区多设几个公交站,现在走到最近的站要二十分钟"), "为您详细登记")
+    readback = send("我叫李红梅,电话15005310000")
+    assert said(readback, "请您核实登记信息", "建议")
+    assert said(send("对"), "工单号")
+    [order] = orders_of(sender)
+    assert order.category == "suggestion" and order.department_proposed == "交运局"
+
+
+def test_praise_of_the_hotline_itself_is_handled_directly(servers, store):
+    sender, send = open_chat(servers, line="hotline")
+    replies = send("表扬一下你们热线的话务员,上次帮我问清楚了补贴的事,服务特别耐心")
+    assert said(replies, "感谢您的肯定", "祝您生活愉快,再见。")
+    assert orders_of(sender) == []
+
+
+def test_a_personal_predicament_is_recorded_as_a_request_for_help(servers, store):
+    sender, send = open_chat(servers, line="hotline")
+    send("我在工地干了半年活,老板一直拖着工资不给,家里孩子上学都没钱了,求你们帮帮忙")
+    send("城南新区金地工地")
+    send("从今年五月开始")
+    send("张建军")
+    send("18653107788")
+    assert said(send("对"), "工单号")
+    [order] = orders_of(sender)
+    assert order.category == "help" and order.department_proposed == "人社局"

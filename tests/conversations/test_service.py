@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from bot.store.database import session_scope
 from bot.store.handoff import HandoffRequest
-from tests.conversations.conftest import open_chat, said
+from tests.conversations.conftest import open_chat
+from tests.servers import said
 
 
 def handoffs_of(sender: str) -> list[tuple[str, str]]:

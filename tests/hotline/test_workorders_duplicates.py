@@ -21,7 +21,6 @@ def test_another_citizen_about_the_same_place_and_matter_is_bound(database):
     assert (other.bound_to, other.bound_reason, other.status) == (
         main.number, "same_matter", "bound"
     )  # fmt: skip
-    assert main.number in other.notice and other.number in other.notice
     assert other.dispatch_due is None  # the main order's timers cover it
 
 
