@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -34,6 +34,7 @@ INTENT_CATEGORY = {
 PRAISES_HOTLINE = re.compile(r"热线|话务员|接线员|客服|你们的服务")
 ORDER_NUMBER = re.compile(r"GD\d{8}-\d{4}", re.IGNORECASE)
 VERDICTS = ("不满意", "基本满意", "满意")
+ANSWERED = SlotSet("hotline_next", "answered")
 
 
 def _latest(tracker: Tracker) -> tuple[str, str | None]:
@@ -68,12 +69,12 @@ class ActionHotlineIntake(Action):
                         contact=found.contact,
                     )
                 dispatcher.utter_message(response="utter_hotline_closing_wish")
-                return []
+                return [ANSWERED]
         if category == "praise" and PRAISES_HOTLINE.search(text) and not proposal.department:
             dispatcher.utter_message(response="utter_praise_hotline_thanks")
             await asyncio.to_thread(record_handoff, tracker, "praise_hotline")
             dispatcher.utter_message(response="utter_hotline_closing_wish")
-            return []
+            return [ANSWERED]
         if proposal.urgent:
             await asyncio.to_thread(record_handoff, tracker, "urgent")
             dispatcher.utter_message(response="utter_hotline_urgent")
@@ -86,8 +87,9 @@ class ActionHotlineIntake(Action):
             "hotline_route_confidence": proposal.confidence,
             "staff_complaint": intake.is_staff_complaint(category, text),
         }
+        # The rules start the hotline form on this slot.
         return [SlotSet(slot, value) for slot, value in slots.items()] + [
-            FollowupAction("hotline_form")
+            SlotSet("hotline_next", "form")
         ]
 
 
@@ -138,7 +140,7 @@ class ActionSubmitWorkOrder(Action):
         dispatcher.utter_message(response="utter_hotline_closing_report")
         kept = {"person_name", "phone", "service_line"}
         forget = [s for s in booking_slots(FLOWS["hotline"]) if s not in kept]
-        forget += ["hotline_category", "hotline_department", "hotline_urgent",
+        forget += ["hotline_next", "hotline_category", "hotline_department", "hotline_urgent",
                    "hotline_route_confidence", "staff_complaint"]  # fmt: skip
         name = tracker.get_slot("caller_name")
         events: list[dict[str, Any]] = [SlotSet(slot, None) for slot in forget]

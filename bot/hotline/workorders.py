@@ -101,7 +101,6 @@ class CreatedOrder:
     bound_reason: str | None  # "same_reporter" or "same_matter"
 
 
-
 def _utc(now: datetime | None) -> datetime:
     """Every time stored is UTC: SQLite keeps only the wall clock of what it is given."""
     return aware(now or utcnow()).astimezone(timezone.utc)

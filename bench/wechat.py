@@ -1,0 +1,268 @@
+"""`python -m bench.wechat`: an encrypted WeChat text message through the whole stack, beside
+Rasa's REST channel on the same server (issue 4's figures).
+
+One stack (Rasa server + action server + scheduler, SQLite, in-process locks, BOT_NOW) with the
+WeChat channel in safe (AES) mode against the fake WeChat API (tests/channels/fake_wechat.py), so
+a reply later than the passive window goes through the customer-service API and counts as not
+passive, and with Rasa's REST channel. In the same run: the cold turns, thinking users (1 and
+N) over WeChat and over REST in turn, the ratios, and an open-loop saturation search over
+WeChat. Rules: ../shared/docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import machine
+from bench.conversations import SCRIPTS
+from bench.load import Outcome, percentile
+from bench.report import latency_row, ms, ratio, table
+from bench.stack import peak_memory
+from bench.wechat_load import Load, OpenStep, Rest, WeChat, cold_pass, open_loop, thinking_users
+from bot.launcher import DEFAULT_MODEL, Servers, ServerStartError
+from tests.channels.fake_wechat import Account, FakeWeChatAPI
+from tests.servers import running_servers
+
+TARGET_RATIO = 1.3  # WeChat's webhook time over the REST channel's, p50 and p99
+WELL_UNDER = 2.5  # seconds: "p99 well under WeChat's 5 s" read as at most half of it
+SATURATED_P99 = 1.0
+RATES = (4, 6, 8, 10, 12, 14, 16, 20, 25, 30)  # msg/s offered, step by step
+SERVICE_LINE = "travel"  # one account, one service line: the travel bookings
+SCRIPTS_USED = tuple(s for s in SCRIPTS if s.service_line == SERVICE_LINE)
+ACCOUNT = Account()
+# Only the two channels measured; the others need settings of their own.
+CREDENTIALS = {"rest": None, "bot.channels.wechat.WeChatInput": None}
+WEBHOOK_PATH = "/webhooks/wechat/webhook"
+
+
+@dataclass(frozen=True)
+class Settings:
+    users: int
+    warmup: float
+    duration: float
+    step_seconds: float
+    saturation_budget: float
+
+
+@dataclass
+class Figures:
+    cold: Load = field(default_factory=Load)
+    wechat: dict[int, Load] = field(default_factory=dict)  # by number of users
+    rest: dict[int, Load] = field(default_factory=dict)
+    saturation: list[OpenStep] = field(default_factory=list)
+    rest_saturation: list[OpenStep] = field(default_factory=list)
+    memory: list[tuple[str, float]] = field(default_factory=list)
+    outcome: Outcome = field(default_factory=Outcome)
+    token_fetches: int = 0
+    api_sends: int = 0
+
+    def absorb(self, outcome: Outcome) -> None:
+        self.outcome.completed += outcome.completed
+        self.outcome.failures += outcome.failures
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def wechat_stack() -> Iterator[tuple[Servers, FakeWeChatAPI]]:
+    """The fake WeChat API and the servers `make run` starts, WeChat in safe mode, REST on."""
+    env = {
+        **ACCOUNT.env("safe", ""),
+        "WECHAT_SERVICE_LINE": SERVICE_LINE,
+        "REDIS_URL": "",  # in-process locks and ledger: one server, as bench.stack does
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-wechat-") as tmp, FakeWeChatAPI(ACCOUNT) as api:
+        work = Path(tmp)
+        env["WECHAT_API_BASE"] = api.base_url
+        try:
+            with running_servers(work, env, CREDENTIALS) as servers:
+                yield servers, api
+        except ServerStartError:
+            log = work / "servers.log"
+            print(log.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
+            raise
+
+
+def measure(settings: Settings) -> Figures:
+    figures = Figures()
+    progress("starting the stack (Rasa + actions + scheduler, WeChat safe mode + REST)")
+    with wechat_stack() as (servers, api):
+        wechat = WeChat(servers.rasa_url + WEBHOOK_PATH, api, ACCOUNT)
+        rest = Rest(servers.rasa_url)
+        if wechat.pusher.verify_url("4375120948345356249").text != "4375120948345356249":
+            raise RuntimeError("the WeChat webhook failed URL verification")
+        progress("cold pass over WeChat (each script once)")
+        figures.cold, outcome = asyncio.run(cold_pass(wechat, SCRIPTS_USED))
+        figures.absorb(outcome)
+        for n in sorted({1, settings.users}):
+            for transport, results in ((wechat, figures.wechat), (rest, figures.rest)):
+                progress(
+                    f"{transport.name}: {n} thinking users, "
+                    f"{settings.warmup:.0f} s + {settings.duration:.0f} s"
+                )
+                run = thinking_users(transport, SCRIPTS_USED, n, settings.warmup, settings.duration)
+                results[n], outcome = asyncio.run(run)
+                figures.absorb(outcome)
+        for transport in (wechat, rest):
+            progress(f"{transport.name} saturation search, ≤ {settings.saturation_budget:.0f} s")
+            run = open_loop(
+                transport, SCRIPTS_USED, RATES, settings.step_seconds, settings.saturation_budget
+            )
+            steps, outcome = asyncio.run(run)
+            if transport is wechat:
+                figures.saturation = steps
+            else:
+                figures.rest_saturation = steps
+            figures.absorb(outcome)
+        figures.memory = peak_memory(servers)
+        figures.token_fetches, figures.api_sends = api.token_fetches, len(api.sent)
+    return figures
+
+
+def users_label(n: int) -> str:
+    return "1 user" if n == 1 else f"{n} users"
+
+
+def share(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value * 100:.0f} %"
+
+
+def row(label: str, result: Load) -> list[str]:
+    return [*latency_row(label, result.latencies), share(result.passive_share), str(result.failed)]
+
+
+def latency_section(settings: Settings, figures: Figures) -> list[str]:
+    rows, verdicts = [row("WeChat (AES), cold: first turns", figures.cold)], []
+    for n in figures.wechat:
+        ours, theirs = figures.wechat[n], figures.rest[n]
+        rows += [row(f"WeChat (AES), {users_label(n)}", ours)]
+        rows += [row(f"REST,         {users_label(n)}", theirs)]
+        rows.append(
+            [f"ratio WeChat / REST, {users_label(n)}"]
+            + [ratio(ours.latencies.p(q), theirs.latencies.p(q)) for q in (50, 90, 99)]
+            + [ratio(ours.latencies.rate, theirs.latencies.rate), "", "", ""]
+        )
+        p50 = ours.latencies.p(50) / theirs.latencies.p(50)
+        p99 = ours.latencies.p(99) / theirs.latencies.p(99)
+        within = "met" if max(p50, p99) < TARGET_RATIO else "MISSED"
+        under = "yes" if ours.latencies.p(99) <= WELL_UNDER else "NO"
+        verdicts.append(
+            f"  {users_label(n)}: WeChat/REST p50 {p50:.2f}×, p99 {p99:.2f}× → "
+            f"< {TARGET_RATIO}× {within}; WeChat p99 {ms(ours.latencies.p(99))} ms, "
+            f"well under 5 s (≤ {WELL_UNDER:g} s): {under}; "
+            f"answered passively {share(ours.passive_share)}"
+        )
+    n = settings.users
+    per_flow = "; ".join(
+        f"{name} {len(values)}, {ms(percentile(values, 50))} / {ms(percentile(values, 99))}"
+        for name, values in sorted(figures.wechat[n].latencies.by_script.items())
+    )
+    return [
+        f"1. Webhook response time (what WeChat waits on), thinking users (mean think 1 s); "
+        f"{settings.warmup:.0f} s warm-up, {settings.duration:.0f} s measured; "
+        f"scripts: {', '.join(s.name for s in SCRIPTS_USED)}",
+        table(["", "p50 ms", "p90 ms", "p99 ms", "msg/s", "messages", "passive", "failed"], rows),
+        *verdicts,
+        f"  per flow, WeChat at {users_label(n)} (messages, p50 / p99 ms): {per_flow}",
+    ]
+
+
+def step_cells(step: OpenStep | None, with_passive: bool) -> list[str]:
+    if step is None:
+        return ["—"] * (4 if with_passive else 3)
+    cells = [f"{step.latencies.rate:.1f}", ms(step.latencies.p(50)), ms(step.latencies.p(99))]
+    if with_passive:
+        n = len(step.latencies.seconds)
+        cells.append(share(step.passive / n if n else math.nan))
+    return cells
+
+
+def highest_below(steps: list[OpenStep]) -> str:
+    below = [s.offered for s in steps if s.latencies.p(99) <= SATURATED_P99]
+    passed = any(s.latencies.p(99) > SATURATED_P99 for s in steps)
+    highest = f"{max(below):g} msg/s" if below else f"below {RATES[0]} msg/s"
+    return highest + ("" if passed else " (p99 never passed 1 s: the time budget ended the search)")
+
+
+def saturation_section(settings: Settings, figures: Figures) -> list[str]:
+    wechat = {s.offered: s for s in figures.saturation}
+    rest = {s.offered: s for s in figures.rest_saturation}
+    rows = [
+        [f"{rate:g}", *step_cells(wechat.get(rate), True), *step_cells(rest.get(rate), False),
+         str(sum(s.failed for s in (wechat.get(rate), rest.get(rate)) if s))]
+        for rate in sorted(wechat.keys() | rest.keys())
+    ]  # fmt: skip
+    header = ["offered msg/s", "WeChat msg/s", "p50 ms", "p99 ms", "passive",
+              "REST msg/s", "p50 ms", "p99 ms", "failed"]  # fmt: skip
+    return [
+        f"2. Saturation: open-loop Poisson arrivals, {settings.step_seconds:.0f} s per step, "
+        f"≤ {settings.saturation_budget:.0f} s per channel, until p99 > {ms(SATURATED_P99)} ms "
+        f"(response time from arrival); WeChat first, then REST",
+        table(header, rows),
+        f"  highest rate with p99 ≤ {ms(SATURATED_P99)} ms: WeChat {highest_below(figures.saturation)}, "
+        f"REST {highest_below(figures.rest_saturation)}",
+    ]
+
+
+def render(settings: Settings, figures: Figures) -> tuple[str, bool]:
+    context = [
+        (key, "python -m bench.wechat " + " ".join(sys.argv[1:]) if key == "command" else value)
+        for key, value in machine.describe(DEFAULT_MODEL)
+    ]
+    failures = figures.outcome.failures
+    sections = [
+        ["WeChat channel benchmark (docs/benchmarks.md explains the figures)"]
+        + [f"  {key:<9} {value.rstrip()}" for key, value in context],
+        latency_section(settings, figures),
+        saturation_section(settings, figures),
+        [
+            "3. Peak memory (VmHWM) after the loads",
+            table(["process", "MiB"], [[name, f"{mib:.0f}"] for name, mib in figures.memory]),
+            f"  fake WeChat API: {figures.token_fetches} token fetch(es), "
+            f"{figures.api_sends} customer-service message(s) sent",
+        ],
+        [f"Conversations completed: {figures.outcome.completed}; incomplete: {len(failures)}"]
+        + [f"  {failure}" for failure in failures],
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections), not failures
+
+
+def parse_args(argv: list[str] | None) -> Settings:
+    parser = argparse.ArgumentParser(prog="python -m bench.wechat", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smoke run of about 3 minutes")
+    parser.add_argument("--users", type=int, default=50, help="concurrent users (besides 1)")
+    parser.add_argument("--duration", type=float, help="measured seconds per load (default 60)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        settings = Settings(args.users, 3, 10, 5, 20)
+    else:
+        settings = Settings(args.users, 10, 60, 12, 90)
+    if args.duration:
+        settings = Settings(**{**vars(settings), "duration": args.duration})
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = parse_args(argv)
+    if not DEFAULT_MODEL.exists():
+        print(f"no trained model at {DEFAULT_MODEL}: run `make train` first", file=sys.stderr)
+        return 1
+    figures = measure(settings)
+    report, complete = render(settings, figures)
+    print(report)
+    return 0 if complete else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

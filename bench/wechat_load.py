@@ -1,0 +1,268 @@
+"""Traffic for `python -m bench.wechat`: the same thinking users and open-loop arrivals over two
+transports, an encrypted WeChat push and Rasa's REST channel, so that their figures compare.
+
+The timed part is one HTTP request: the webhook's response time, which is what WeChat waits on
+(5 s at most). A WeChat answer is either the passive reply (encrypted XML) or `success`, and then
+the reply reaches the user later through the customer-service API (the fake's `custom/send`);
+the user waits for it before thinking about the next message, but that wait is not the webhook's
+time. Every wait is bounded, and everything goes to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import random
+import time
+import uuid
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+from bench import load
+from bench.conversations import Script
+from bench.load import THINK_MEAN, Conversation, Latencies, Outcome, Step
+from tests.channels.fake_wechat import (
+    UNAVAILABLE,
+    WECHAT_TIMEOUT,
+    Account,
+    FakeWeChatAPI,
+    Pusher,
+    text_push,
+)
+
+DELIVERY_TIMEOUT = 30.0  # a late reply not delivered through the API by then is lost
+DELIVERY_SETTLE = 0.3  # the bot's texts of one turn arrive back to back: quiet this long = all
+POLL_SECONDS = 0.05
+
+
+class NoReply(httpx.HTTPError):
+    """The webhook answered, but the user saw no usable reply."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # what the user sees
+    responded: float  # perf_counter() when the webhook's HTTP response arrived
+    passive: bool  # the reply came in the HTTP response
+
+
+class Transport(Protocol):
+    name: str
+
+    def conversation(self, script: Script) -> Conversation: ...
+
+    async def say(self, http: httpx.AsyncClient, conversation: Conversation) -> Answer: ...
+
+
+@dataclass
+class Rest:
+    """Rasa's REST channel: the reply is always in the response."""
+
+    rasa_url: str
+    name: str = "REST"
+
+    def conversation(self, script: Script) -> Conversation:
+        return Conversation(script)
+
+    async def say(self, http: httpx.AsyncClient, conversation: Conversation) -> Answer:
+        text = await load.say(http, self.rasa_url, conversation)
+        return Answer(text, time.perf_counter(), passive=True)
+
+
+@dataclass
+class WeChat:
+    """Encrypted (safe-mode) text pushes, as WeChat sends them, one OpenID per conversation."""
+
+    webhook_url: str
+    api: FakeWeChatAPI
+    account: Account = field(default_factory=Account)
+    name: str = "WeChat"
+
+    def __post_init__(self) -> None:
+        self.pusher = Pusher(self.webhook_url, self.account, mode="safe", api=self.api)
+
+    def conversation(self, script: Script) -> Conversation:
+        return Conversation(script, sender=f"oBench{uuid.uuid4().hex[:22]}")  # 28, as OpenIDs
+
+    async def say(self, http: httpx.AsyncClient, conversation: Conversation) -> Answer:
+        openid = conversation.sender
+        xml = text_push(openid, conversation.next_message, self.account)
+        self.api.saw(xml)  # opens the customer-service window, as the user's message does
+        before = len(self.api.sent_to(openid))
+        query, body = self.pusher.signed(xml)
+        response = await http.post(
+            self.webhook_url,
+            params=query,
+            content=body,
+            headers={"Content-Type": "text/xml"},
+            timeout=WECHAT_TIMEOUT,  # WeChat hangs up after 5 s
+        )
+        responded = time.perf_counter()
+        if response.status_code != 200:
+            raise NoReply(f"webhook answered {response.status_code}: {response.text[:200]}")
+        reply = self.pusher.read_reply(response.text, openid)
+        if reply == UNAVAILABLE:
+            raise NoReply(f"WeChat could not use the answer: {response.text[:200]}")
+        if reply is not None:
+            return Answer(reply, responded, passive=True)
+        texts = await self._delivered(openid, before)
+        return Answer("\n".join(texts), responded, passive=False)
+
+    async def _delivered(self, openid: str, before: int) -> list[str]:
+        """The texts sent through the customer-service API after `before`, once they stop."""
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        count, quiet_since = before, time.monotonic()
+        while time.monotonic() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+            now_count = len(self.api.sent_to(openid))
+            if now_count != count:
+                count, quiet_since = now_count, time.monotonic()
+            elif count > before and time.monotonic() - quiet_since >= DELIVERY_SETTLE:
+                return self.api.sent_to(openid)[before:]
+        raise NoReply(f"acknowledged, but nothing sent through the API in {DELIVERY_TIMEOUT} s")
+
+
+@dataclass
+class Load:
+    """One load's webhook response times and how many of the replies were passive."""
+
+    latencies: Latencies = field(default_factory=Latencies)
+    passive: int = 0
+    failed: int = 0
+
+    def add(self, script: Script, answer: Answer, started: float) -> None:
+        self.latencies.add(script, answer.responded - started)
+        self.passive += answer.passive
+
+    @property
+    def passive_share(self) -> float:
+        n = len(self.latencies.seconds)
+        return self.passive / n if n else math.nan
+
+
+@dataclass
+class OpenStep(Step):
+    passive: int = 0
+
+
+def _cycle_from(scripts: Sequence[Script], start: int) -> itertools.cycle[Script]:
+    return itertools.cycle(list(scripts[start:]) + list(scripts[:start]))
+
+
+async def cold_pass(transport: Transport, scripts: Sequence[Script]) -> tuple[Load, Outcome]:
+    """Each script once, back to back: the first turns of a freshly started server."""
+    result, outcome = Load(), Outcome()
+    async with load.client() as http:
+        for script in scripts:
+            conversation = transport.conversation(script)
+            while not conversation.done:
+                started = time.perf_counter()
+                try:
+                    answer = await transport.say(http, conversation)
+                except httpx.HTTPError as error:
+                    result.failed += 1
+                    outcome.fail(conversation, repr(error))
+                    break
+                result.add(script, answer, started)
+                outcome.record(conversation, answer.text)
+    return result, outcome
+
+
+async def thinking_users(
+    transport: Transport,
+    scripts: Sequence[Script],
+    users: int,
+    warmup: float,
+    duration: float,
+    seed: int = 1,
+) -> tuple[Load, Outcome]:
+    """bench.load.thinking_users over any transport: exponential think time after each reply."""
+    rng = random.Random(seed)
+    result, outcome = Load(Latencies(elapsed=duration)), Outcome()
+    begin = time.perf_counter()
+    measure_from, stop_at = begin + warmup, begin + warmup + duration
+
+    async def user(number: int, http: httpx.AsyncClient) -> None:
+        for script in _cycle_from(scripts, number % len(scripts)):
+            conversation = transport.conversation(script)
+            while not conversation.done:
+                await asyncio.sleep(rng.expovariate(1 / THINK_MEAN))
+                started = time.perf_counter()
+                if started >= stop_at:
+                    return
+                try:
+                    answer = await transport.say(http, conversation)
+                except httpx.HTTPError as error:
+                    result.failed += started >= measure_from
+                    outcome.fail(conversation, repr(error))
+                    break
+                if started >= measure_from:
+                    result.add(script, answer, started)
+                outcome.record(conversation, answer.text)
+
+    async with load.client() as http:
+        await asyncio.gather(*(user(n, http) for n in range(users)))
+    return result, outcome
+
+
+async def open_loop(
+    transport: Transport,
+    scripts: Sequence[Script],
+    rates: Sequence[float],
+    step_seconds: float,
+    budget: float,
+    seed: int = 2,
+) -> tuple[list[OpenStep], Outcome]:
+    """bench.load.open_loop over any transport: Poisson arrivals, rate by rate, until p99 > 1 s.
+
+    Latency counts from the arrival. A conversation whose reply comes through the API is busy
+    until it arrives; arrivals meanwhile go to other conversations.
+    """
+    rng = random.Random(seed)
+    outcome = Outcome()
+    idle: deque[Conversation] = deque()
+    steps: list[OpenStep] = []
+    give_up_at = time.perf_counter() + budget
+    new_conversations = (transport.conversation(s) for s in itertools.cycle(scripts))
+
+    async def turn(
+        http: httpx.AsyncClient, conversation: Conversation, step: OpenStep, arrived: float
+    ) -> None:
+        try:
+            answer = await transport.say(http, conversation)
+        except httpx.HTTPError as error:
+            step.failed += 1
+            step.latencies.seconds.append(WECHAT_TIMEOUT)
+            outcome.fail(conversation, repr(error))
+            return
+        step.latencies.seconds.append(answer.responded - arrived)
+        step.passive += answer.passive
+        outcome.record(conversation, answer.text)
+        if not conversation.done:
+            idle.append(conversation)
+
+    async with load.client() as http:
+        for rate in rates:
+            if time.perf_counter() + step_seconds > give_up_at:
+                break
+            step = OpenStep(rate, Latencies(), failed=0)
+            tasks = []
+            start = time.perf_counter()
+            arrival = start + rng.expovariate(rate)
+            while arrival < start + step_seconds:
+                await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
+                conversation = idle.popleft() if idle else next(new_conversations)
+                task = asyncio.create_task(turn(http, conversation, step, arrival))
+                tasks.append(task)
+                arrival += rng.expovariate(rate)
+            await asyncio.gather(*tasks)  # bounded: 5 s webhook + 30 s delivery at most
+            step.latencies.elapsed = time.perf_counter() - start
+            steps.append(step)
+            if step.latencies.p(99) > 1.0:
+                break
+    return steps, outcome
