@@ -70,7 +70,8 @@ class ActionHotlineIntake(Action):
                     )
                 dispatcher.utter_message(response="utter_hotline_closing_wish")
                 return [ANSWERED]
-        if category == "praise" and PRAISES_HOTLINE.search(text) and not proposal.department:
+        praises_a_unit = proposal.department and not proposal.needs_review
+        if category == "praise" and PRAISES_HOTLINE.search(text) and not praises_a_unit:
             dispatcher.utter_message(response="utter_praise_hotline_thanks")
             await asyncio.to_thread(record_handoff, tracker, "praise_hotline")
             dispatcher.utter_message(response="utter_hotline_closing_wish")
