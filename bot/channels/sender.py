@@ -75,6 +75,9 @@ def split_text(text: str, limit: int) -> list[str]:
 class ChannelSender(ABC):
     channel: ClassVar[str]
     max_chars: ClassVar[int]
+    # Which recorded outcomes a platform's quota counts (WeChat's customer-service quota
+    # ignores passive replies; a Weibo mention allows one reply of either kind).
+    quota_statuses: ClassVar[tuple[str, ...]] = ("sent",)
 
     @abstractmethod
     def check_window(self, window: ReplyWindow, now: datetime) -> None:
@@ -113,7 +116,7 @@ class ChannelSender(ABC):
                 return ReplyWindow(None, 0)
             return ReplyWindow(
                 conversation.last_inbound_at,
-                delivered_since(session, conversation),
+                delivered_since(session, conversation, self.quota_statuses),
                 dict(conversation.reply_context or {}),
             )
 

@@ -89,6 +89,10 @@ class PlatformWebhook(ABC):
     def passive_reply(self, inbound: Inbound, texts: list[str]) -> HTTPResponse:
         """The bot's reply inside the HTTP response."""
 
+    def fit_passive(self, texts: list[str]) -> tuple[list[str], list[str]]:
+        """What fits in one HTTP reply, and the rest, which the sender delivers after it."""
+        return texts, []
+
     @abstractmethod
     def ack(self, inbound: Inbound | None) -> HTTPResponse:
         """Received, no reply in this response (and no re-send, please)."""
@@ -118,8 +122,11 @@ class PlatformWebhook(ABC):
         remaining = max(0.0, started + self.passive_deadline - time.monotonic())
         texts = await self.ledger.wait(inbound.dedup_key, remaining)
         if texts and await self.ledger.take_delivery(inbound.dedup_key):
-            await asyncio.to_thread(self._record_passive, inbound, texts)
-            return self.passive_reply(inbound, texts)
+            passive, rest = self.fit_passive(texts)
+            await asyncio.to_thread(self._record_passive, inbound, passive)
+            if rest:
+                self._start(self._send_all(inbound, rest))
+            return self.passive_reply(inbound, passive)
         return self.ack(inbound)
 
     async def _accept(
@@ -145,8 +152,11 @@ class PlatformWebhook(ABC):
             # Leave the passive reply its chance first; it is faster for the user.
             await asyncio.sleep(max(0.0, deadline - time.monotonic()) + 0.2)
         if await self.ledger.take_delivery(inbound.dedup_key):
-            for text in texts:
-                await self.sender.send(inbound.sender_id, text)
+            await self._send_all(inbound, texts)
+
+    async def _send_all(self, inbound: Inbound, texts: list[str]) -> None:
+        for text in texts:
+            await self.sender.send(inbound.sender_id, text)
 
     async def _ask_bot(self, inbound: Inbound, on_new_message: OnNewMessage) -> list[str]:
         if inbound.text is None:

@@ -14,7 +14,7 @@ import os
 import re
 import struct
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from xml.parsers.expat import ExpatError
@@ -24,7 +24,6 @@ import requests
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy import func, select
 from wechatpy import WeChatClient, parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.events import BaseEvent
@@ -43,9 +42,6 @@ from bot.channels.ledger import ReplyLedger
 from bot.channels.menu import GREET, SHARE_MEDIA, menu_text, service_line_from_env
 from bot.channels.sender import ChannelSender, DeliveryFailed, DeliveryRefused, ReplyWindow
 from bot.channels.webhook import BadRequest, Forbidden, PlatformInput, PlatformWebhook, check_fresh
-from bot.store.conversation import find_conversation
-from bot.store.database import session_scope
-from bot.store.outbound import OutboundMessage
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 # WeChat never sends a DTD; entities are how XML bombs and external-entity reads work.
@@ -265,22 +261,6 @@ class WeChatSender(ChannelSender):
             )
         if window.sent_since_inbound >= QUOTA:
             raise DeliveryRefused(f"用户上次发言后已发满{QUOTA}条客服消息 (quota of {QUOTA} used)")
-
-    def _window(self, sender_id: str) -> ReplyWindow:
-        # The shared count includes passive replies, which WeChat's quota does not count.
-        window = super()._window(sender_id)
-        with session_scope() as session:
-            conversation = find_conversation(session, sender_id)
-            if conversation is None or conversation.last_inbound_at is None:
-                return window
-            passive = session.execute(
-                select(func.count(OutboundMessage.id)).where(
-                    OutboundMessage.conversation_id == conversation.id,
-                    OutboundMessage.status == "passive",
-                    OutboundMessage.created_at >= conversation.last_inbound_at,
-                )
-            ).scalar_one()
-        return replace(window, sent_since_inbound=window.sent_since_inbound - passive)
 
     async def deliver(self, user_id: str, text: str, window: ReplyWindow) -> str | None:
         try:

@@ -131,10 +131,12 @@ class WeiboWebhook(PlatformWebhook):
         logger.info("weibo push ignored: type %r subtype %r", kind, subtype)
         return None
 
-    def passive_reply(self, inbound: Inbound, texts: list[str]) -> HTTPResponse:
+    def fit_passive(self, texts: list[str]) -> tuple[list[str], list[str]]:
+        # One passive message per push, under 300 characters: the rest through the reply API.
         first, *rest = split_text("\n".join(texts), MAX_TEXT_CHARS)
-        if rest:  # one passive message per push: the rest through the reply API
-            self._start(self._send_rest(inbound, rest))
+        return [first], rest
+
+    def passive_reply(self, inbound: Inbound, texts: list[str]) -> HTTPResponse:
         fan = inbound.user_id
         return response.json(
             {
@@ -143,21 +145,18 @@ class WeiboWebhook(PlatformWebhook):
                 "receiver_id": int(fan) if fan.isdigit() else fan,
                 "type": "text",
                 # A URL-encoded JSON string, not an object (§3.3).
-                "data": quote(json.dumps({"text": first})),
+                "data": quote(json.dumps({"text": "\n".join(texts)})),
             }
         )
 
     def ack(self, inbound: Inbound | None) -> HTTPResponse:
         return response.text("")  # blank: received, no reply, no re-send
 
-    async def _send_rest(self, inbound: Inbound, parts: list[str]) -> None:
-        for part in parts:
-            await self.sender.send(inbound.sender_id, part)
-
 
 class WeiboSender(ChannelSender):
     channel = "weibo"
     max_chars = MAX_TEXT_CHARS
+    quota_statuses = ("passive", "sent")  # the one reply a mention allows may be passive
 
     def __init__(self, access_token: str, api_base: str) -> None:
         self._access_token = access_token

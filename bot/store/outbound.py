@@ -55,12 +55,14 @@ def record_outbound(
     return message
 
 
-def delivered_since(session: Session, conversation: Conversation) -> int:
-    """Messages the platform accepted since the user last wrote: what quotas count."""
+def delivered_since(
+    session: Session, conversation: Conversation, statuses: tuple[str, ...] = ("passive", "sent")
+) -> int:
+    """Messages with one of `statuses` since the user last wrote: what quotas count."""
     since = conversation.last_inbound_at
     query = select(func.count(OutboundMessage.id)).where(
         OutboundMessage.conversation_id == conversation.id,
-        OutboundMessage.status.in_(("passive", "sent")),
+        OutboundMessage.status.in_(statuses),
     )
     if since is not None:
         query = query.where(OutboundMessage.created_at >= since)
