@@ -17,20 +17,12 @@ from sqlalchemy import select
 from bot.channels.ledger import MemoryLedger, RedisLedger
 from bot.channels.qq import QQSender, QQWebhook, signing_key
 from bot.store.conversation import Conversation, Message, note_inbound
-from bot.store.database import migrate, session_scope
+from bot.store.database import session_scope
 from bot.store.outbound import OutboundMessage
 from tests.channels.fake_qq import FakeQQApi, Push, QQPusher, deliver, to_webhook
 
 APP_ID, SECRET = "102000001", "testSecretForTheFakeQQBot"
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    migrate(url)
-    return url
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.channels.sender import Delivery
 from bot.channels.wechat import WeChatSender
 from bot.store.conversation import Conversation, note_inbound
-from bot.store.database import migrate, session_scope
+from bot.store.database import session_scope
 from bot.store.outbound import OutboundMessage, record_outbound
 from tests.channels.fake_wechat import (
     MAX_CONTENT_BYTES,
@@ -29,15 +29,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    migrate(url)
-    return url
-
-
-@pytest.fixture
-def api(database: str) -> Iterator[FakeWeChatAPI]:
+def api(db: str) -> Iterator[FakeWeChatAPI]:
     with FakeWeChatAPI(ACCOUNT) as api:
         yield api
 
@@ -161,7 +153,7 @@ def test_token_errors_are_retried_once_only(api, sender):
     assert (api.token_fetches, api.send_calls) == (2, 2)
 
 
-def test_other_errors_and_an_unreachable_api_are_failures(api, sender, database):
+def test_other_errors_and_an_unreachable_api_are_failures(api, sender, db):
     user = user_wrote(api)
     api.fail_next(45009)
     [limited] = send(sender, user, "您好")
@@ -183,7 +175,7 @@ def test_a_long_text_is_split_under_wechats_length_limit(api, sender):
     assert recorded(user) == [("sent", None)] * 3
 
 
-def test_the_access_token_is_shared_between_processes_through_redis(database):
+def test_the_access_token_is_shared_between_processes_through_redis(db):
     account = Account(app_id=f"wx{uuid.uuid4().hex[:16]}")
     store = redis.Redis.from_url(REDIS_URL)
     try:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.channels.ledger import MemoryLedger, RedisLedger
 from bot.channels.wechat import WeChatInput
 from bot.store.conversation import Conversation, Message
-from bot.store.database import migrate, session_scope
+from bot.store.database import session_scope
 from bot.store.outbound import OutboundMessage
 from tests.channels.fake_wechat import (
     Account,
@@ -51,21 +51,13 @@ def new_openid() -> str:
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    migrate(url)
-    return url
-
-
-@pytest.fixture
 def api() -> Iterator[FakeWeChatAPI]:
     with FakeWeChatAPI(ACCOUNT) as api:
         yield api
 
 
 @pytest.fixture
-def configure(monkeypatch: pytest.MonkeyPatch, api: FakeWeChatAPI, database: str):
+def configure(monkeypatch: pytest.MonkeyPatch, api: FakeWeChatAPI, db: str):
     """The channel as Rasa builds it from credentials.yml and the environment."""
 
     def configure(mode: str = "plain", **env: str) -> WeChatInput:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.channels.ledger import MemoryLedger, RedisLedger
 from bot.channels.weibo import WeiboSender, WeiboWebhook, signature
 from bot.store.conversation import note_inbound
-from bot.store.database import migrate, session_scope
+from bot.store.database import session_scope
 from bot.store.outbound import OutboundMessage
 from tests.channels.fake_qq import Push, to_webhook
 from tests.channels.fake_weibo import FakeWeiboApi, WeiboPusher
@@ -29,14 +29,6 @@ from tests.channels.test_qq import (
 )
 
 SECRET, TOKEN, ACCOUNT = "weiboTestAppSecret", "2.00weiboTestToken", 5175429989
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    migrate(url)
-    return url
 
 
 @pytest.fixture
