@@ -35,7 +35,7 @@ from tests.servers import running_servers
 TARGET_RATIO = 1.3  # WeChat's webhook time over the REST channel's, p50 and p99
 WELL_UNDER = 2.5  # seconds: "p99 well under WeChat's 5 s" read as at most half of it
 SATURATED_P99 = 1.0
-RATES = (4, 6, 8, 10, 12, 14, 16, 20, 25, 30)  # msg/s offered, step by step
+RATES = (5, 10, 14, 18, 22, 26, 30, 40)  # msg/s offered, step by step
 SERVICE_LINE = "travel"  # one account, one service line: the travel bookings
 SCRIPTS_USED = tuple(s for s in SCRIPTS if s.service_line == SERVICE_LINE)
 ACCOUNT = Account()
@@ -247,7 +247,7 @@ def parse_args(argv: list[str] | None) -> Settings:
     if args.quick:
         settings = Settings(args.users, 3, 10, 5, 20)
     else:
-        settings = Settings(args.users, 10, 60, 12, 90)
+        settings = Settings(args.users, 10, 60, 12, 100)
     if args.duration:
         settings = Settings(**{**vars(settings), "duration": args.duration})
     return settings

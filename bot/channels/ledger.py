@@ -9,6 +9,7 @@ REDIS_URL set this holds across several servers; otherwise within this process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -19,7 +20,8 @@ import redis.asyncio as aioredis
 
 # Platforms give up re-sending within seconds; five minutes covers slow retries and restarts.
 TTL_SECONDS = 300
-POLL_SECONDS = 0.05
+# How often a re-sent copy on another server looks for the reply in Redis.
+POLL_SECONDS = 0.02
 
 
 class ReplyLedger(ABC):
@@ -53,12 +55,14 @@ class MemoryLedger(ReplyLedger):
         self._seen: dict[str, float] = {}
         self._replies: dict[str, list[str]] = {}
         self._delivered: set[str] = set()
+        self._ready: dict[str, asyncio.Event] = {}
 
     def _expire(self) -> None:
         cutoff = time.monotonic() - TTL_SECONDS
         for key in [k for k, at in self._seen.items() if at < cutoff]:
             self._seen.pop(key, None)
             self._replies.pop(key, None)
+            self._ready.pop(key, None)
             self._delivered.discard(key)
 
     async def claim(self, key: str) -> bool:
@@ -70,6 +74,16 @@ class MemoryLedger(ReplyLedger):
 
     async def publish(self, key: str, texts: list[str]) -> None:
         self._replies[key] = texts
+        self._event(key).set()
+
+    async def wait(self, key: str, timeout: float) -> list[str] | None:
+        # In one process the waiter is woken the moment the reply is published, not polled.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._event(key).wait(), timeout)
+        return self._replies.get(key)
+
+    def _event(self, key: str) -> asyncio.Event:
+        return self._ready.setdefault(key, asyncio.Event())
 
     async def reply(self, key: str) -> list[str] | None:
         return self._replies.get(key)
