@@ -15,6 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import IntegrityError
 
 from bot.actions.conversation import record_handoff
 from bot.actions.flows import FLOWS, booking_slots
@@ -94,7 +95,22 @@ class ActionHotlineIntake(Action):
         ]
 
 
+# Two citizens confirming at the same moment can be given the same day's next number; the
+# unique constraint refuses the second, which simply takes the number after.
+NUMBER_ATTEMPTS = 5
+
+
 def _create(tracker: Tracker) -> workorders.CreatedOrder:
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            return _create_once(tracker)
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_once(tracker: Tracker) -> workorders.CreatedOrder:
     slot = tracker.get_slot
     matter = slot("hotline_matter") or ""
     with session_scope() as session:

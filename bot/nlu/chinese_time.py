@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import io
 import json
+import logging
 import os
 import re
 import zoneinfo
@@ -214,12 +215,21 @@ def _next_year_date(month: int, day: int, anchor: date) -> date | None:
     return None
 
 
+class _JionlpTracebacks(logging.Filter):
+    """jionlp logs a traceback on the root logger for each phrase it cannot parse ("300元左右")
+    and then returns nothing: expected for chat text, and no error of ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return f"{os.sep}jionlp{os.sep}" not in record.pathname
+
+
 @cache
 def _jionlp() -> ModuleType:
     """jionlp, imported on first use (0.3 s) with its import banner swallowed."""
     with contextlib.redirect_stdout(io.StringIO()):
         import jionlp
 
+    logging.getLogger().addFilter(_JionlpTracebacks())
     return jionlp
 
 

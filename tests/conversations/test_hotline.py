@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from bot.hotline import workorders
+from bot.hotline import followup, workorders
 from bot.store.database import session_scope
 from bot.store.handoff import HandoffRequest
 from bot.store.workorder import WorkOrder
@@ -141,3 +143,23 @@ def test_a_personal_predicament_is_recorded_as_a_request_for_help(servers, store
     assert said(send("对"), "工单号")
     [order] = orders_of(sender)
     assert order.category == "help" and order.department_proposed == "人社局"
+
+
+def test_the_follow_up_answer_in_chat_closes_or_reopens_the_order(servers, store):
+    sender, closing = report_street_light(
+        servers, "建设路和平小区南门的路灯坏了,麻烦修一下", "建设路和平小区南门"
+    )
+    number = NUMBER.search("\n".join(closing)).group(0)
+    with session_scope() as session:
+        workorders.dispatch(session, number, actor="班长")
+        workorders.accept(session, number, actor="住建局")
+        workorders.reply(session, number, text="已更换灯头,恢复照明。", actor="住建局")
+        # What the scheduler's follow-up job does; the REST channel cannot push, so an operator
+        # is also given a call-back task, and the citizen can still answer in chat.
+        order = workorders.find_order(session, number)
+        asyncio.run(followup.ask_for_verdict(session, order, datetime.now(timezone.utc)))
+    _, send = open_chat(servers, line="hotline", sender=sender)
+    assert said(send("不满意,灯还是不亮"), "退回承办单位重新办理")
+    with session_scope() as session:
+        order = workorders.find_order(session, number)
+        assert (order.status, order.satisfaction) == ("reopened", "不满意")
