@@ -51,6 +51,9 @@ class ActionHotlineIntake(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text, intent = _latest(tracker)
+        # "不满意,灯还是不亮" sounds like a new complaint, but it answers the follow-up question.
+        if await _reply_to_followup(dispatcher, tracker.sender_id, text):
+            return [ANSWERED]
         proposal: Route = await asyncio.to_thread(route, text)
         category = INTENT_CATEGORY.get(intent or "", proposal.category)
         if proposal.scope:
@@ -217,6 +220,19 @@ def _answer_followup(sender_id: str, text: str) -> tuple[str, str] | None:
         return verdict, order.number
 
 
+async def _reply_to_followup(dispatcher: CollectingDispatcher, sender_id: str, text: str) -> bool:
+    """Record the citizen's verdict if a follow-up question awaits one; whether it did."""
+    answered = await asyncio.to_thread(_answer_followup, sender_id, text)
+    if answered is None:
+        return False
+    verdict, number = answered
+    if verdict == "不满意":
+        dispatcher.utter_message(response="utter_followup_reopened", number=number)
+    else:
+        dispatcher.utter_message(response="utter_followup_thanks")
+    return True
+
+
 class ActionReplyOutsideForm(Action):
     """A yes, a no, a value or thanks with no form running: the answer to a follow-up (回访)
     question if one is pending, else thanks or the offer of what we can do."""
@@ -228,13 +244,7 @@ class ActionReplyOutsideForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text, intent = _latest(tracker)
-        answered = await asyncio.to_thread(_answer_followup, tracker.sender_id, text)
-        if answered is not None:
-            verdict, number = answered
-            if verdict == "不满意":
-                dispatcher.utter_message(response="utter_followup_reopened", number=number)
-            else:
-                dispatcher.utter_message(response="utter_followup_thanks")
+        if await _reply_to_followup(dispatcher, tracker.sender_id, text):
             return []
         dispatcher.utter_message(
             response="utter_you_are_welcome" if intent == "thank" else "utter_how_can_i_help"
