@@ -13,7 +13,7 @@ import random
 import time
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -163,6 +163,17 @@ async def thinking_users(
     return latencies, outcome
 
 
+async def poisson_arrivals(rate: float, seconds: float, rng: random.Random) -> AsyncIterator[float]:
+    """Arrival times of a Poisson process of `rate` per second over `seconds`, each one
+    yielded when it is due (open loop: arrivals do not wait for replies)."""
+    start = time.perf_counter()
+    arrival = start + rng.expovariate(rate)
+    while arrival < start + seconds:
+        await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
+        yield arrival
+        arrival += rng.expovariate(rate)
+
+
 @dataclass
 class Step:
     offered: float  # messages per second
@@ -208,12 +219,9 @@ async def open_loop(
             step = Step(rate, Latencies(), failed=0)
             tasks = []
             start = time.perf_counter()
-            arrival = start + rng.expovariate(rate)
-            while arrival < start + step_seconds:
-                await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
+            async for arrival in poisson_arrivals(rate, step_seconds, rng):
                 conversation = idle.popleft() if idle else next(new_conversations)
                 tasks.append(asyncio.create_task(turn(http, conversation, step, arrival)))
-                arrival += rng.expovariate(rate)
             await asyncio.gather(*tasks)  # bounded by the request timeout
             step.latencies.elapsed = time.perf_counter() - start  # replies/s, backlog included
             steps.append(step)

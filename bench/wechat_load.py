@@ -253,13 +253,9 @@ async def open_loop(
             step = OpenStep(rate, Latencies(), failed=0)
             tasks = []
             start = time.perf_counter()
-            arrival = start + rng.expovariate(rate)
-            while arrival < start + step_seconds:
-                await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
+            async for arrival in load.poisson_arrivals(rate, step_seconds, rng):
                 conversation = idle.popleft() if idle else next(new_conversations)
-                task = asyncio.create_task(turn(http, conversation, step, arrival))
-                tasks.append(task)
-                arrival += rng.expovariate(rate)
+                tasks.append(asyncio.create_task(turn(http, conversation, step, arrival)))
             await asyncio.gather(*tasks)  # bounded: 5 s webhook + 30 s delivery at most
             step.latencies.elapsed = time.perf_counter() - start
             steps.append(step)
