@@ -38,7 +38,7 @@ class DatabaseTrackerStore(SQLTrackerStore):
         url = database_url()
         get_engine(url)  # creates the SQLite folder before Rasa connects
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
-        self.recorder = ConversationRecorder()
+        self.recorder = ConversationRecorder(url)
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
         new_events: list[Event] = list(super()._additional_events(session, tracker))

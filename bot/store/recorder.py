@@ -16,16 +16,16 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.store.conversation import Message, get_or_create_conversation
-from bot.store.database import session_scope
+from bot.store.database import database_url, session_scope
 
 logger = logging.getLogger(__name__)
 
 RECORDED_EVENTS = {"user": "in", "bot": "out"}
 
 
-def record_events(events: Iterable[dict[str, Any]]) -> None:
+def record_events(events: Iterable[dict[str, Any]], url: str | None = None) -> None:
     """Store the user and bot messages among `events` (Rasa event dicts with sender_id)."""
-    with session_scope() as session:
+    with session_scope(url) as session:
         for event in events:
             direction = RECORDED_EVENTS.get(event.get("event", ""))
             if direction is not None:
@@ -56,7 +56,9 @@ def _record(session: Any, event: dict[str, Any], direction: str) -> None:
 class ConversationRecorder:
     """A queue and one writer thread: ordered, batched, off the server's event loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, url: str | None = None) -> None:
+        # The database is fixed when the recorder starts, like the tracker store's.
+        self._url = url or database_url()
         self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
         self._thread = threading.Thread(target=self._write, name="recorder", daemon=True)
         self._thread.start()
@@ -76,7 +78,7 @@ class ConversationRecorder:
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                record_events(batch)
+                record_events(batch, self._url)
             except Exception:  # a recording failure must not stop the recorder
                 logger.exception("could not record %d conversation events", len(batch))
             finally:

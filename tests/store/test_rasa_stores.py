@@ -30,6 +30,7 @@ def test_tracker_store_keeps_a_conversation_in_the_bots_database(database):
     again = asyncio.run(DatabaseTrackerStore(domain=domain).retrieve("wx-1"))
     assert again.get_slot("city") == "济南"
     assert again.latest_message.text == "我想订济南的酒店"
+    store.recorder.flush()
 
 
 def test_saving_a_turn_records_its_messages_once(database):
