@@ -76,7 +76,9 @@ def migrate(url: str | None = None) -> None:
     from alembic import command
     from alembic.config import Config
 
+    url = url or database_url()
+    get_engine(url)  # creates the SQLite file's folder (var/ on a fresh clone)
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    config.attributes["url"] = url or database_url()
+    config.attributes["url"] = url
     command.upgrade(config, "head")

@@ -129,3 +129,9 @@ def test_work_orders_export_with_their_history(database):
     [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert row["status"] == "dispatched" and json.loads(row["fields"])["where"] == "幸福路"
     assert len(json.loads(row["history"])) == 2
+
+
+def test_migrating_creates_the_sqlite_folder_of_a_fresh_checkout(tmp_path):
+    url = f"sqlite:///{tmp_path / 'var' / 'bot.db'}"  # var/ does not exist yet
+    migrate(url)
+    assert "bookings" in inspect(get_engine(url)).get_table_names()
