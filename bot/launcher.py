@@ -157,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no trained model at {args.model}: run `make train` first", file=sys.stderr)
         return 1
     migrate()
+    # A service manager stops us with SIGTERM: leave through the same door as Ctrl-C, so the
+    # three processes are stopped with us instead of being left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     servers = Servers(model=args.model, rasa_port=args.port)
     try:
         with servers:
