@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.handoff.norms import forbidden_phrases
 from bot.hotline import texts
 from bot.store.database import PROJECT_ROOT
 
-FORBIDDEN = ("喂", "哦", "我不知道", "这是规定我没办法", "你自己去", "说完了没有")
 DOMAIN = PROJECT_ROOT / "bot" / "rasa" / "domain"
 
 
@@ -38,10 +38,25 @@ def lifecycle_texts() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("name", "text"), domain_texts() + lifecycle_texts())
 def test_no_forbidden_phrase(name, text):
-    assert not [phrase for phrase in FORBIDDEN if phrase in text], name
+    assert not forbidden_phrases(text), name
 
 
 def test_every_response_addresses_the_user_politely():
     # 您, never 你, in what the bot says (the seed's phone script is corrected on this point).
     rude = [name for name, text in domain_texts() if "你" in text.replace("您", "")]
     assert rude == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["喂,您好", "哦,那您等等吧", "这个我不知道", "这是规定我没办法", "你自己去民政局问吧", "说完了没有?"],
+)
+def test_an_operator_reply_with_a_forbidden_phrase_is_flagged(reply):
+    assert forbidden_phrases(reply)
+
+
+@pytest.mark.parametrize(
+    "reply", ["您好,请问有什么可以帮到您?", "小区里有人喂养流浪狗的问题已记录", "请您稍等,我帮您查询"]
+)
+def test_a_polite_reply_is_not_flagged(reply):
+    assert forbidden_phrases(reply) == []

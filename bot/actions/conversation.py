@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ActiveLoop,
+    ConversationPaused,
+    EventType,
+    FollowupAction,
+    SessionStarted,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.flows import FLOW_BY_FORM, FLOWS
 from bot.actions.submit import clear_booking_slots
+from bot.handoff import queue
+from bot.handoff.hours import next_shift_opens, on_shift
+from bot.nlu.chinese_time import reference_now
 from bot.store.database import session_scope
-from bot.store.handoff import request_handoff
 
 SERVICE_LINES = ("travel", "hotline")
 DEFAULT_SERVICE_LINE = "travel"
+
+
+@dataclass(frozen=True)
+class Escalation:
+    in_hours: bool
+    position: int | None = None
+    wait_minutes: int | None = None
+    opens_at: datetime | None = None
 
 
 class ActionSessionStart(Action):
@@ -46,25 +66,81 @@ class ActionSessionStart(Action):
         ]
 
 
-def record_handoff(tracker: Tracker, reason: str) -> int:
-    summary = {
+def _summary(tracker: Tracker) -> str:
+    collected = {
         slot: value
         for slot, value in tracker.slots.items()
         if value is not None and slot not in ("requested_slot", "session_started_metadata")
     }
+    return f"{(tracker.latest_message or {}).get('text') or ''}\n{collected}"
+
+
+def _category(tracker: Tracker) -> str | None:
+    form = tracker.active_loop.get("name")
+    if form in FLOW_BY_FORM:
+        return FLOW_BY_FORM[form].kind
+    return tracker.get_slot("hotline_category")
+
+
+def record_handoff(tracker: Tracker, reason: str, urgent: bool = False) -> Escalation:
+    """Queue the conversation for an operator (or file it for the next shift)."""
+    line = tracker.get_slot("service_line") or DEFAULT_SERVICE_LINE
+    now = reference_now()  # the clock, or BOT_NOW in tests and evaluations
+    in_hours = on_shift(line, now)
     with session_scope() as session:
-        request = request_handoff(
+        request = queue.escalate(
             session,
             sender_id=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "unknown",
             reason=reason,
-            summary=f"{(tracker.latest_message or {}).get('text') or ''}\n{summary}",
+            summary=_summary(tracker),
+            service_line=line,
+            category=_category(tracker),
+            urgent=urgent,
+            in_hours=in_hours,
         )
-        return request.id
+        if not in_hours:
+            return Escalation(False, opens_at=next_shift_opens(line, now))
+        return Escalation(
+            True,
+            position=queue.position(session, request),
+            wait_minutes=max(1, round(queue.estimated_wait_seconds(session, request) / 60)),
+        )
+
+
+def hand_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, escalation: Escalation
+) -> list[EventType]:
+    """Tell the user where they stand. On shift, the bot goes quiet (Rasa's pause) until an
+    operator hands the conversation back, remembering the form to continue then. Off shift,
+    the bot carries on with the form so the next shift finds the request complete."""
+    form = tracker.active_loop.get("name")
+    if not escalation.in_hours:
+        opens = escalation.opens_at
+        dispatcher.utter_message(
+            response="utter_handoff_out_of_hours",
+            opens=f"{opens:%m月%d日 %H:%M}" if opens else "下一个工作日",
+        )
+        return [FollowupAction(form)] if form else []
+    dispatcher.utter_message(
+        response="utter_handoff_queued",
+        position=escalation.position,
+        wait_minutes=escalation.wait_minutes,
+    )
+    # The form stops with the bot; the hand-back starts it again where it was. Rasa stops
+    # predicting once paused, so the listen it would have predicted is recorded here: the
+    # hand-back's rule starts from a listening bot.
+    return [
+        SlotSet("paused_form", form),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        ConversationPaused(),
+        ActionExecuted("action_listen"),
+    ]
 
 
 class ActionHumanHandoff(Action):
-    """Records the request for an operator, with everything collected so far."""
+    """Queues the conversation for an operator, with everything collected so far."""
 
     def name(self) -> str:
         return "action_human_handoff"
@@ -72,9 +148,28 @@ class ActionHumanHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        await asyncio.to_thread(record_handoff, tracker, "user_request")
+        escalation = await asyncio.to_thread(record_handoff, tracker, "user_request")
         dispatcher.utter_message(response="utter_handoff")
-        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return hand_over(dispatcher, tracker, escalation)
+
+
+class ActionHandBack(Action):
+    """An operator returned the conversation (EXTERNAL_hand_back, sent by the console):
+    continue the form the handoff paused, with the operator's corrections already set."""
+
+    def name(self) -> str:
+        return "action_hand_back"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # A form still running was queued without pausing (it kept failing to understand).
+        form = tracker.get_slot("paused_form") or tracker.active_loop.get("name")
+        if not form:
+            dispatcher.utter_message(response="utter_handed_back")
+            return []
+        dispatcher.utter_message(response="utter_handed_back_to_form")
+        return [SlotSet("paused_form", None), FollowupAction(form)]
 
 
 class ActionRecordHotlineRequest(Action):
@@ -127,9 +222,9 @@ class ActionRephrase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if _previous_bot_action(tracker) == self.name():
-            await asyncio.to_thread(record_handoff, tracker, "not_understood")
+            escalation = await asyncio.to_thread(record_handoff, tracker, "not_understood")
             dispatcher.utter_message(response="utter_handoff_not_understood")
-            return []
+            return hand_over(dispatcher, tracker, escalation)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         dispatcher.utter_message(
             response="utter_out_of_scope" if intent == "out_of_scope" else "utter_rephrase"

@@ -231,6 +231,12 @@ class QQSender(ChannelSender):
         async with lock:
             return await super().send(sender_id, text)
 
+    def window_opened(self, window: ReplyWindow) -> datetime | None:
+        return _window_opened(window)
+
+    def window_limits(self, window: ReplyWindow) -> tuple[timedelta | None, int | None]:
+        return REPLY_WINDOWS[window.reply_context.get("scene", "c2c")], REPLIES_PER_MESSAGE
+
     def check_window(self, window: ReplyWindow, now: datetime) -> None:
         context = window.reply_context
         if context.get("unfollowed"):

@@ -1,6 +1,7 @@
 """The outbound sender of each channel, for messages sent outside a conversation's HTTP reply
-(work-order follow-ups). A platform is configured by its environment variables, read by its
-input channel; an unconfigured platform, or one that cannot push (rest, webchat), has none."""
+(work-order follow-ups, operators). A platform is configured by its environment variables,
+read by its input channel; an unconfigured platform, or one that cannot push (rest), has none.
+The web chat's page fetches what is sent to it."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ INPUTS = {
 
 
 def sender_for(channel: str) -> ChannelSender | None:
+    if channel == "webchat":
+        from bot.channels.webchat import WebChatSender
+
+        return WebChatSender()
     if channel not in INPUTS:
         return None
     module_name, class_name = INPUTS[channel]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 from bot.store.conversation import find_conversation
@@ -72,6 +72,36 @@ def split_text(text: str, limit: int) -> list[str]:
     return [part.rstrip("\n") for part in parts if part.strip()]
 
 
+@dataclass(frozen=True)
+class WindowState:
+    """What an operator needs to know before replying: can a message go out, until when,
+    and how many are left."""
+
+    open: bool
+    closes_at: datetime | None = None
+    remaining: int | None = None
+    reason: str | None = None
+
+    def warning(self, now: datetime, ahead: timedelta = timedelta(minutes=10)) -> str | None:
+        if not self.open:
+            return None
+        if self.closes_at is not None and self.closes_at - now <= ahead:
+            minutes = max(0, int((self.closes_at - now).total_seconds() // 60))
+            return f"回复窗口将在 {minutes} 分钟后关闭"
+        if self.remaining == 1:
+            return "只能再发 1 条消息, 之后需等用户再发言"
+        return None
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        return {
+            "open": self.open,
+            "closes_at": self.closes_at.isoformat() if self.closes_at else None,
+            "remaining": self.remaining,
+            "reason": self.reason,
+            "warning": self.warning(now),
+        }
+
+
 class ChannelSender(ABC):
     channel: ClassVar[str]
     max_chars: ClassVar[int]
@@ -82,6 +112,28 @@ class ChannelSender(ABC):
     @abstractmethod
     def check_window(self, window: ReplyWindow, now: datetime) -> None:
         """Raise DeliveryRefused when the platform would not accept a message now."""
+
+    def window_opened(self, window: ReplyWindow) -> datetime | None:
+        """When the platform's reply window opened: the user's last message, by default."""
+        last = window.last_inbound_at
+        if last is not None and last.tzinfo is None:  # SQLite returns naive UTC
+            last = last.replace(tzinfo=timezone.utc)
+        return last
+
+    @abstractmethod
+    def window_limits(self, window: ReplyWindow) -> tuple[timedelta | None, int | None]:
+        """How long the window stays open after it opens, and how many messages it allows."""
+
+    def window_state(self, window: ReplyWindow, now: datetime) -> WindowState:
+        length, quota = self.window_limits(window)
+        opened = self.window_opened(window)
+        closes_at = opened + length if opened is not None and length is not None else None
+        remaining = None if quota is None else max(0, quota - window.sent_since_inbound)
+        try:
+            self.check_window(window, now)
+        except DeliveryRefused as refused:
+            return WindowState(False, closes_at, remaining, str(refused))
+        return WindowState(True, closes_at, remaining)
 
     @abstractmethod
     async def deliver(self, user_id: str, text: str, window: ReplyWindow) -> str | None:
@@ -97,7 +149,7 @@ class ChannelSender(ABC):
         return deliveries
 
     async def _send_part(self, sender_id: str, user_id: str, text: str) -> Delivery:
-        window = await asyncio.to_thread(self._window, sender_id)
+        window = await asyncio.to_thread(self.current_window, sender_id)
         try:
             self.check_window(window, datetime.now(timezone.utc))
             message_id = await self.deliver(user_id, text, window)
@@ -109,7 +161,8 @@ class ChannelSender(ABC):
         await asyncio.to_thread(self._record, sender_id, delivery)
         return delivery
 
-    def _window(self, sender_id: str) -> ReplyWindow:
+    def current_window(self, sender_id: str) -> ReplyWindow:
+        """The conversation's reply window as the platform sees it now."""
         with session_scope() as session:
             conversation = find_conversation(session, sender_id)
             if conversation is None:

@@ -249,6 +249,9 @@ class WeChatSender(ChannelSender):
         )
         self.client = _WeChatClient(api_base.rstrip("/"), app_id, secret, session)
 
+    def window_limits(self, window: ReplyWindow) -> tuple[timedelta | None, int | None]:
+        return WINDOW, QUOTA
+
     def check_window(self, window: ReplyWindow, now: datetime) -> None:
         if window.reply_context.get("unfollowed"):
             raise DeliveryRefused("用户已取消关注公众号,无法再发消息 (user unfollowed)")

@@ -162,6 +162,9 @@ class WeiboSender(ChannelSender):
         self._access_token = access_token
         self.api_base = api_base.rstrip("/")
 
+    def window_limits(self, window: ReplyWindow) -> tuple[timedelta | None, int | None]:
+        return REPLY_WINDOW, 1 if window.reply_context.get("single_reply") else None
+
     def check_window(self, window: ReplyWindow, now: datetime) -> None:
         context = window.reply_context
         if context.get("unfollowed"):

@@ -42,6 +42,8 @@ class Message(Base):
     direction = Column(String(3), nullable=False)
     text = Column(Text, nullable=True)
     intent = Column(String(64), nullable=True)
+    # Who wrote an outgoing message when it was not the bot: the operator's username.
+    author = Column(String(64), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     conversation = relationship("Conversation", back_populates="messages")

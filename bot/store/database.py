@@ -54,6 +54,10 @@ def get_engine(url: str | None = None) -> Engine:
 
 @cache
 def _session_factory(url: str) -> sessionmaker:
+    # Relationships name classes by string: every model must be imported before the first
+    # query, whichever module a process happened to import first.
+    import bot.store.models  # noqa: F401
+
     return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
 
 

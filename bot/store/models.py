@@ -3,7 +3,8 @@
 from bot.store.base import Base
 from bot.store.booking import Booking
 from bot.store.conversation import Conversation, Message
-from bot.store.handoff import HandoffRequest
+from bot.store.handoff import HandoffEvent, HandoffNote, HandoffRequest
+from bot.store.operator import Operator
 from bot.store.outbound import OutboundMessage
 from bot.store.workorder import (
     CallbackTask,
@@ -19,8 +20,11 @@ __all__ = [
     "CallbackTask",
     "Conversation",
     "DepartmentToken",
+    "HandoffEvent",
+    "HandoffNote",
     "HandoffRequest",
     "Message",
+    "Operator",
     "OutboundMessage",
     "ScheduledJob",
     "WorkOrder",

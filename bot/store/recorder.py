@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.handoff import live
 from bot.store.conversation import Message, get_or_create_conversation
 from bot.store.database import database_url, session_scope
 
@@ -30,6 +31,8 @@ def record_events(events: Iterable[dict[str, Any]], url: str | None = None) -> N
             direction = RECORDED_EVENTS.get(event.get("event", ""))
             if direction is not None:
                 _record(session, event, direction)
+                # Operators watching this conversation see the message once it is stored.
+                live.announce_conversation(session, event["sender_id"])
 
 
 def _record(session: Any, event: dict[str, Any], direction: str) -> None:
