@@ -9,19 +9,23 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from functools import partial
 from typing import Any, ClassVar
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
 
 from bot.channels.inbound import Inbound
 from bot.channels.ledger import ReplyLedger, ledger_from_env
 from bot.channels.sender import ChannelSender
 from bot.store.conversation import note_inbound
-from bot.store.database import session_scope
+from bot.store.database import database_url
 from bot.store.outbound import record_outbound
+from bot.store.recorder import RecordingFailed, recorder_for
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +76,7 @@ class PlatformWebhook(ABC):
         self.service_line = service_line
         self.ledger = ledger or ledger_from_env()
         self._running: set[asyncio.Task] = set()
+        self._notes: dict[str, Future[None]] = {}
 
     def handshake(self, request: Request) -> HTTPResponse | None:
         """The platform's URL verification, if this request is one (it verifies itself)."""
@@ -123,7 +128,9 @@ class PlatformWebhook(ABC):
         texts = await self.ledger.wait(inbound.dedup_key, remaining)
         if texts and await self.ledger.take_delivery(inbound.dedup_key):
             passive, rest = self.fit_passive(texts)
-            await asyncio.to_thread(self._record_passive, inbound, passive)
+            recorder_for(database_url()).submit(
+                partial(self._record_passive, inbound=inbound, texts=passive)
+            )
             if rest:
                 self._start(self._send_all(inbound, rest))
             return self.passive_reply(inbound, passive)
@@ -132,8 +139,12 @@ class PlatformWebhook(ABC):
     async def _accept(
         self, inbound: Inbound, on_new_message: OnNewMessage, deadline: float | None
     ) -> None:
-        """Record the message, then run the bot on it in the background."""
-        await asyncio.to_thread(self._note, inbound)
+        """Record the message (in the transcript's order, off this request's path), then run
+        the bot on it in the background."""
+        noted = recorder_for(database_url()).submit(partial(self._note, inbound=inbound))
+        # A send reads the reply window this note opens: sends for this message wait for it.
+        self._notes[inbound.dedup_key] = noted
+        noted.add_done_callback(lambda _: self._notes.pop(inbound.dedup_key, None))
         self._start(self._run(inbound, on_new_message, deadline))
 
     def _start(self, work: Awaitable[None]) -> None:
@@ -155,6 +166,12 @@ class PlatformWebhook(ABC):
             await self._send_all(inbound, texts)
 
     async def _send_all(self, inbound: Inbound, texts: list[str]) -> None:
+        noted = self._notes.get(inbound.dedup_key)
+        if noted is not None:
+            try:
+                await asyncio.wrap_future(noted)
+            except RecordingFailed:  # the window may be stale; the sender says if it refuses
+                logger.warning("%s message %s was not noted", self.channel, inbound.dedup_key)
         for text in texts:
             await self.sender.send(inbound.sender_id, text)
 
@@ -175,28 +192,26 @@ class PlatformWebhook(ABC):
             logger.exception("%s message %s failed in the bot", self.channel, inbound.dedup_key)
         return [m["text"] for m in collector.messages if m.get("text")]
 
-    def _note(self, inbound: Inbound) -> None:
-        with session_scope() as session:
-            note_inbound(
+    def _note(self, session: Session, inbound: Inbound) -> None:
+        note_inbound(
+            session,
+            sender_id=inbound.sender_id,
+            channel=self.channel,
+            at=inbound.received_at,
+            service_line=inbound.service_line,
+            reply_context=inbound.reply_context,
+            record_text=inbound.note if inbound.text is None else None,
+        )
+
+    def _record_passive(self, session: Session, inbound: Inbound, texts: list[str]) -> None:
+        for text in texts:
+            record_outbound(
                 session,
                 sender_id=inbound.sender_id,
                 channel=self.channel,
-                at=inbound.received_at,
-                service_line=inbound.service_line,
-                reply_context=inbound.reply_context,
-                record_text=inbound.note if inbound.text is None else None,
+                text=text,
+                status="passive",
             )
-
-    def _record_passive(self, inbound: Inbound, texts: list[str]) -> None:
-        with session_scope() as session:
-            for text in texts:
-                record_outbound(
-                    session,
-                    sender_id=inbound.sender_id,
-                    channel=self.channel,
-                    text=text,
-                    status="passive",
-                )
 
 
 class PlatformInput(InputChannel):

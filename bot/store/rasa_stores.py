@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import rasa_speedups
 from bot.store.database import database_url, get_engine
-from bot.store.recorder import ConversationRecorder
+from bot.store.recorder import recorder_for
 
 # The Rasa server loads this module through endpoints.yml before it serves anything.
 rasa_speedups.apply()
@@ -38,7 +38,7 @@ class DatabaseTrackerStore(SQLTrackerStore):
         url = database_url()
         get_engine(url)  # creates the SQLite folder before Rasa connects
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
-        self.recorder = ConversationRecorder(url)
+        self.recorder = recorder_for(url)
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
         new_events: list[Event] = list(super()._additional_events(session, tracker))

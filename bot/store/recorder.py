@@ -11,9 +11,13 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from datetime import datetime, timezone
+from functools import cache, partial
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bot.handoff import live
 from bot.store.conversation import Message, get_or_create_conversation
@@ -24,18 +28,7 @@ logger = logging.getLogger(__name__)
 RECORDED_EVENTS = {"user": "in", "bot": "out"}
 
 
-def record_events(events: Iterable[dict[str, Any]], url: str | None = None) -> None:
-    """Store the user and bot messages among `events` (Rasa event dicts with sender_id)."""
-    with session_scope(url) as session:
-        for event in events:
-            direction = RECORDED_EVENTS.get(event.get("event", ""))
-            if direction is not None:
-                _record(session, event, direction)
-                # Operators watching this conversation see the message once it is stored.
-                live.announce_conversation(session, event["sender_id"])
-
-
-def _record(session: Any, event: dict[str, Any], direction: str) -> None:
+def _record(session: Session, event: dict[str, Any], direction: str) -> None:
     at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
     metadata = event.get("metadata") or {}
     conversation = get_or_create_conversation(
@@ -54,22 +47,40 @@ def _record(session: Any, event: dict[str, Any], direction: str) -> None:
         )
     )
     conversation.last_message_at = at
+    # Operators watching this conversation see the message once it is stored.
+    live.announce_conversation(session, event["sender_id"])
+
+
+Job = Callable[[Session], None]
 
 
 class ConversationRecorder:
-    """A queue and one writer thread: ordered, batched, off the server's event loop."""
+    """A queue and one writer thread: ordered, batched, off the server's event loop.
+
+    Besides Rasa's events it takes any other write that belongs in the same order (a platform
+    message noted before the bot reads it, a passive reply after): `submit` returns a future
+    that is done once the write is committed, for the few callers that must wait for it.
+    """
 
     def __init__(self, url: str | None = None) -> None:
         # The database is fixed when the recorder starts, like the tracker store's.
         self._url = url or database_url()
-        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._queue: queue.Queue[tuple[Job, Future[None]]] = queue.Queue()
         self._thread = threading.Thread(target=self._write, name="recorder", daemon=True)
         self._thread.start()
 
     def record(self, sender_id: str, events: Iterable[dict[str, Any]]) -> None:
         for event in events:
-            if event.get("event") in RECORDED_EVENTS:
-                self._queue.put({"sender_id": sender_id, **event})
+            direction = RECORDED_EVENTS.get(event.get("event", ""))
+            if direction is not None:
+                self.submit(
+                    partial(_record, event={"sender_id": sender_id, **event}, direction=direction)
+                )
+
+    def submit(self, job: Job) -> Future[None]:
+        done: Future[None] = Future()
+        self._queue.put((job, done))
+        return done
 
     def flush(self) -> None:
         """Wait until everything recorded so far is stored."""
@@ -81,9 +92,40 @@ class ConversationRecorder:
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                record_events(batch, self._url)
-            except Exception:  # a recording failure must not stop the recorder
-                logger.exception("could not record %d conversation events", len(batch))
+                self._run(batch)
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    def _run(self, batch: list[tuple[Job, Future[None]]]) -> None:
+        # Once running a future cannot be cancelled; a waiter that gave up (False) still gets
+        # its write, just no answer.
+        waiting = [
+            done for _, done in batch if done.running() or done.set_running_or_notify_cancel()
+        ]
+        try:
+            with session_scope(self._url) as session:
+                for job, _ in batch:
+                    job(session)
+        except Exception:  # noqa: BLE001 (one bad write must not lose the others)
+            if len(batch) > 1:
+                for single in batch:
+                    self._run([single])
+                return
+            logger.exception("could not record a conversation write")
+            for done in waiting:
+                done.set_exception(RecordingFailed("see the log"))
+            return
+        for done in waiting:
+            done.set_result(None)
+
+
+class RecordingFailed(Exception):
+    """A write the recorder could not commit (the log has the cause)."""
+
+
+@cache
+def recorder_for(url: str) -> ConversationRecorder:
+    """The one recorder per database in this process, shared by Rasa's tracker store and the
+    platform webhooks, so that their writes about one conversation stay in order."""
+    return ConversationRecorder(url)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store.database import migrate
+from bot.store.database import database_url, migrate
+from bot.store.recorder import recorder_for
 
 
 @pytest.fixture
@@ -15,3 +16,9 @@ def db(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", url)
     migrate(url)
     return url
+
+
+def settled() -> None:
+    """Wait for the writes a webhook queued before it answered (the transcript recorder
+    stores them off the request's path), so the test reads what the request recorded."""
+    recorder_for(database_url()).flush()

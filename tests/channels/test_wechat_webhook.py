@@ -18,6 +18,7 @@ from bot.channels.wechat import WeChatInput
 from bot.store.conversation import Conversation, Message
 from bot.store.database import session_scope
 from bot.store.outbound import OutboundMessage
+from tests.channels.conftest import settled
 from tests.channels.fake_wechat import (
     Account,
     FakeWeChatAPI,
@@ -80,6 +81,7 @@ def running(channel: WeChatInput, bot: StubBot) -> Iterator[WebhookServer]:
 
 
 def conversation(sender_id: str) -> Conversation | None:
+    settled()
     with session_scope() as session:
         return session.execute(
             select(Conversation).where(Conversation.sender_id == sender_id)
@@ -87,6 +89,7 @@ def conversation(sender_id: str) -> Conversation | None:
 
 
 def transcript(sender_id: str) -> list[str]:
+    settled()
     with session_scope() as session:
         return list(
             session.execute(
@@ -99,6 +102,7 @@ def transcript(sender_id: str) -> list[str]:
 
 
 def outbound(sender_id: str) -> list[tuple[str, str, str | None]]:
+    settled()
     with session_scope() as session:
         rows = session.execute(
             select(OutboundMessage.status, OutboundMessage.text, OutboundMessage.reason)
