@@ -221,7 +221,7 @@ class ActionRephrase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if _previous_bot_action(tracker) == self.name():
+        if previous_bot_action(tracker) == self.name():
             escalation = await asyncio.to_thread(record_handoff, tracker, "not_understood")
             dispatcher.utter_message(response="utter_handoff_not_understood")
             return hand_over(dispatcher, tracker, escalation)
@@ -232,7 +232,7 @@ class ActionRephrase(Action):
         return []
 
 
-def _previous_bot_action(tracker: Tracker) -> str | None:
+def previous_bot_action(tracker: Tracker) -> str | None:
     """The last action the bot ran before the current user message, listening aside."""
     seen_user = False
     for event in reversed(tracker.events):

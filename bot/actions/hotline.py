@@ -1,7 +1,10 @@
 """The 12345 hotline in chat: each category handled as the seed's part five prescribes.
 
 Out-of-scope matters get guidance and no work order; simple consultations are answered from
-the knowledge base; everything else is recorded in one go (asking only for what is missing),
+the knowledge base; simple requests get the responsible unit's number (and can still become a
+work order when the citizen asks); unreasonable suggestions are declined politely, recorded and
+closed by the hotline (直办); complaints about staff attitude go to the county's unit or the
+hotline's office; everything else is recorded in one go (asking only for what is missing),
 read back, and becomes a work order with a number and a deadline on the working-day clock.
 """
 
@@ -12,15 +15,17 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import IntegrityError
 
-from bot.actions.conversation import record_handoff
+from bot.actions.conversation import previous_bot_action, record_handoff
 from bot.actions.flows import FLOWS, booking_slots
-from bot.hotline import intake, knowledge, workorders
+from bot.hotline import intake, knowledge, texts, workorders
+from bot.hotline.direct import handle_directly
 from bot.hotline.router import Route, route
+from bot.hotline.staff import for_staff_complaint
 from bot.store.database import session_scope
 
 INTENT_CATEGORY = {
@@ -35,12 +40,77 @@ INTENT_CATEGORY = {
 PRAISES_HOTLINE = re.compile(r"热线|话务员|接线员|客服|你们的服务")
 ORDER_NUMBER = re.compile(r"GD\d{8}-\d{4}", re.IGNORECASE)
 VERDICTS = ("不满意", "基本满意", "满意")
+# Answered at once. A referral (简单诉求) also keeps the matter, in case the citizen then asks
+# for a work order after all; every other answer forgets any earlier one's.
 ANSWERED = SlotSet("hotline_next", "answered")
+FORGET_REFERRAL = SlotSet("hotline_matter", None)
+# "需要" is read as affirm; these words ask for the work order whatever the intent.
+WANTS_RECORD = re.compile(r"登记|立案|工单|派单|转办|转交|帮我反映|记录")
+STATUS_QUERY = re.compile(r"查|进度|进展|状态|到哪|怎么样了")
+SHORT_REPLY = 30  # characters: a longer message is a new matter, not an answer to the offer
 
 
 def _latest(tracker: Tracker) -> tuple[str, str | None]:
     message = tracker.latest_message or {}
     return message.get("text") or "", (message.get("intent") or {}).get("name")
+
+
+def _referral_pending(tracker: Tracker) -> bool:
+    """The bot's last turn gave a unit's number for a request, and offered a work order."""
+    return (
+        tracker.get_slot("hotline_next") == "answered"
+        and bool(tracker.get_slot("hotline_matter"))
+        and previous_bot_action(tracker) == "action_hotline_intake"
+    )
+
+
+def _record_referred_matter(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The citizen wants the work order after all: the hotline form, on the matter they gave."""
+    dispatcher.utter_message(response="utter_hotline_will_record")
+    matter = tracker.get_slot("hotline_matter")
+    slots = intake.opening(matter, tracker.get_slot("person_name"), tracker.get_slot("phone"))
+    return [SlotSet(slot, value) for slot, value in slots.items()] + [
+        SlotSet("hotline_next", "form")
+    ]
+
+
+def _refer(
+    dispatcher: CollectingDispatcher, text: str, proposal: Route, found: knowledge.KnowledgeAnswer
+) -> list[EventType]:
+    """A simple request: the answer and the unit's number, and the offer of a work order."""
+    dispatcher.utter_message(response="utter_knowledge_answer", answer=found.answer)
+    dispatcher.utter_message(
+        response="utter_knowledge_contact", department=found.department, contact=found.contact
+    )
+    dispatcher.utter_message(text=texts.REFERRAL_OFFER.format(department=found.department))
+    remembered = {
+        "hotline_matter": text.strip(),
+        "hotline_category": "request",
+        "hotline_department": found.department,
+        "hotline_urgent": False,
+        "hotline_route_confidence": proposal.confidence,
+        "staff_complaint": False,
+    }
+    return [SlotSet(slot, value) for slot, value in remembered.items()] + [ANSWERED]
+
+
+def _decline_suggestion(tracker: Tracker, text: str, proposal: Route, answer: str) -> str:
+    """Record an unreasonable suggestion and close it (直办); its number."""
+    with session_scope() as session:
+        order = handle_directly(
+            session,
+            route=proposal,
+            category="suggestion",
+            fields={
+                "name": tracker.get_slot("person_name") or intake.NOT_GIVEN,
+                "what": text.strip(),
+                "contact": tracker.get_slot("phone"),
+            },
+            channel=tracker.get_latest_input_channel() or "unknown",
+            sender_id=tracker.sender_id,
+            handling=texts.DIRECT_HANDLING.format(answer=answer),
+        )
+        return order.number
 
 
 class ActionHotlineIntake(Action):
@@ -53,7 +123,10 @@ class ActionHotlineIntake(Action):
         text, intent = _latest(tracker)
         # "不满意,灯还是不亮" sounds like a new complaint, but it answers the follow-up question.
         if await _reply_to_followup(dispatcher, tracker.sender_id, text):
-            return [ANSWERED]
+            return [ANSWERED, FORGET_REFERRAL]
+        # "还是帮我登记一下吧" after a unit's number was given: the matter given then.
+        if _referral_pending(tracker) and WANTS_RECORD.search(text) and len(text) <= SHORT_REPLY:
+            return _record_referred_matter(dispatcher, tracker)
         proposal: Route = await asyncio.to_thread(route, text)
         category = INTENT_CATEGORY.get(intent or "", proposal.category)
         if proposal.scope:
@@ -61,7 +134,7 @@ class ActionHotlineIntake(Action):
                 response="utter_hotline_out_of_scope", guidance=proposal.guidance
             )
             dispatcher.utter_message(response="utter_hotline_closing")
-            return []
+            return [ANSWERED, FORGET_REFERRAL]
         if category == "consult":
             found = knowledge.answer(text)
             if found is not None:
@@ -73,13 +146,30 @@ class ActionHotlineIntake(Action):
                         contact=found.contact,
                     )
                 dispatcher.utter_message(response="utter_hotline_closing_wish")
-                return [ANSWERED]
+                return [ANSWERED, FORGET_REFERRAL]
+        if category == "request" and not proposal.urgent:
+            found = await asyncio.to_thread(knowledge.referral, text)
+            if found is not None:
+                return _refer(dispatcher, text, proposal, found)
+        if category == "suggestion":
+            declined = knowledge.unreasonable_suggestion(text)
+            if declined is not None:
+                dispatcher.utter_message(text=declined.answer)
+                number = await asyncio.to_thread(
+                    _decline_suggestion, tracker, text, proposal, declined.answer
+                )
+                dispatcher.utter_message(text=texts.SUGGESTION_RECORDED.format(number=number))
+                dispatcher.utter_message(response="utter_hotline_closing_wish")
+                return [ANSWERED, FORGET_REFERRAL]
         praises_a_unit = proposal.department and not proposal.needs_review
         if category == "praise" and PRAISES_HOTLINE.search(text) and not praises_a_unit:
             dispatcher.utter_message(response="utter_praise_hotline_thanks")
             await asyncio.to_thread(record_handoff, tracker, "praise_hotline")
             dispatcher.utter_message(response="utter_hotline_closing_wish")
-            return [ANSWERED]
+            return [ANSWERED, FORGET_REFERRAL]
+        staff_complaint = intake.is_staff_complaint(category, text)
+        if staff_complaint:
+            proposal = await asyncio.to_thread(for_staff_complaint, proposal, text)
         if proposal.urgent:
             await asyncio.to_thread(record_handoff, tracker, "urgent")
             dispatcher.utter_message(response="utter_hotline_urgent")
@@ -90,7 +180,7 @@ class ActionHotlineIntake(Action):
             "hotline_department": proposal.department,
             "hotline_urgent": proposal.urgent,
             "hotline_route_confidence": proposal.confidence,
-            "staff_complaint": intake.is_staff_complaint(category, text),
+            "staff_complaint": staff_complaint,
         }
         # The rules start the hotline form on this slot.
         return [SlotSet(slot, value) for slot, value in slots.items()] + [
@@ -116,21 +206,30 @@ def _create(tracker: Tracker) -> workorders.CreatedOrder:
 def _create_once(tracker: Tracker) -> workorders.CreatedOrder:
     slot = tracker.get_slot
     matter = slot("hotline_matter") or ""
+    proposal = route(matter)  # the matter as confirmed, which the citizen may have edited
+    fields = {
+        "name": slot("caller_name"),
+        "what": matter,
+        "where": slot("hotline_place"),
+        "when": slot("hotline_time"),
+        "contact": slot("hotline_contact"),
+    }
+    if slot("staff_complaint"):
+        # staff_name: what the citizen said of the staff member (name, number, description).
+        fields |= {
+            "staff_name": slot("staff_info"),
+            "staff_number": intake.staff_number(slot("staff_info")),
+            "staff_unit": proposal.department,
+        }
+        proposal = for_staff_complaint(proposal, matter)
     with session_scope() as session:
         return workorders.create_work_order(
             session,
-            route=route(matter),  # the matter as confirmed, which the citizen may have edited
+            route=proposal,
             category=slot("hotline_category"),
             sender_id=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "unknown",
-            fields={
-                "name": slot("caller_name"),
-                "what": matter,
-                "where": slot("hotline_place"),
-                "when": slot("hotline_time"),
-                "contact": slot("hotline_contact"),
-                "staff_name": slot("staff_info"),
-            },
+            fields=fields,
         )
 
 
@@ -200,6 +299,10 @@ class ActionCheckWorkOrder(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text, _ = _latest(tracker)
+        # "登记工单" right after a unit's number was given asks for the order, not its status.
+        wants_record = WANTS_RECORD.search(text) and not STATUS_QUERY.search(text)
+        if wants_record and _referral_pending(tracker):
+            return [*_record_referred_matter(dispatcher, tracker), FollowupAction("hotline_form")]
         messages = await asyncio.to_thread(_status_lines, tracker.sender_id, text)
         if not messages:
             dispatcher.utter_message(response="utter_no_work_orders")
@@ -235,7 +338,8 @@ async def _reply_to_followup(dispatcher: CollectingDispatcher, sender_id: str, t
 
 class ActionReplyOutsideForm(Action):
     """A yes, a no, a value or thanks with no form running: the answer to a follow-up (回访)
-    question if one is pending, else thanks or the offer of what we can do."""
+    question if one is pending, or to the offer of a work order after a unit's number was
+    given, else thanks or the offer of what we can do."""
 
     def name(self) -> str:
         return "action_reply_outside_form"
@@ -246,6 +350,15 @@ class ActionReplyOutsideForm(Action):
         text, intent = _latest(tracker)
         if await _reply_to_followup(dispatcher, tracker.sender_id, text):
             return []
+        if _referral_pending(tracker):
+            if intent == "affirm" or (intent != "deny" and WANTS_RECORD.search(text)):
+                return [
+                    *_record_referred_matter(dispatcher, tracker),
+                    FollowupAction("hotline_form"),
+                ]
+            if intent in ("deny", "thank"):
+                dispatcher.utter_message(response="utter_hotline_closing_wish")
+                return [FORGET_REFERRAL]
         dispatcher.utter_message(
             response="utter_you_are_welcome" if intent == "thank" else "utter_how_can_i_help"
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 DEPARTMENTS_YML = Path(__file__).with_name("departments.yml")
+OFFICE = "市长热线管理办公室"  # the seed's name, when departments.yml names no other
 
 # Full-width ASCII and the ideographic space map one-to-one onto their ASCII forms.
 _HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -64,12 +65,15 @@ class Scope:
     scope: str
     keywords: tuple[Phrase, ...]
     guidance: str
+    category: str | None = None  # the seed's category for such matters (110, 12348: 求助)
 
 
 @dataclass(frozen=True)
 class Directory:
     departments: tuple[Department, ...]
     scopes: tuple[Scope, ...]
+    city: str | None = None  # the hotline's city, whose counties have units of their own
+    office: str = OFFICE  # takes complaints about city departments' staff
 
     def department(self, name: str) -> Department:
         """By canonical name or alias."""
@@ -102,14 +106,19 @@ def parse_directory(data: dict) -> Directory:
         for entry in data["departments"]
     )
     scopes = tuple(
-        Scope(str(entry["scope"]), _phrases(entry["keywords"]), entry["guidance"])
+        Scope(
+            str(entry["scope"]),
+            _phrases(entry["keywords"]),
+            entry["guidance"],
+            entry.get("category"),
+        )
         for entry in data["scopes"]
     )
     names = [d.name for d in departments] + [a for d in departments for a in d.aliases]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValueError(f"department names or aliases used twice: {duplicates}")
-    return Directory(departments, scopes)
+    return Directory(departments, scopes, data.get("city"), data.get("office") or OFFICE)
 
 
 @cache

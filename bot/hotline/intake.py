@@ -50,6 +50,10 @@ STAFF_WORDS = re.compile(
 STAFF_DETAIL = re.compile(
     r"(?:工号|编号|警号)\s*[:：]?\s*[A-Za-z0-9]+|姓[\u4e00-\u9fa5]的[\u4e00-\u9fa5]{0,4}"
 )
+STAFF_NUMBER = re.compile(
+    r"(?:工号|编号|警号|胸牌号?)\s*(?:是|为)?\s*[:：]?\s*([A-Za-z]{0,3}-?\d[A-Za-z0-9-]*)"
+    r"|^\s*([A-Za-z]{0,3}\d{2,}[A-Za-z0-9-]*)\s*$"  # a bare code, as the whole answer
+)
 
 
 def is_staff_complaint(category: str | None, text: str) -> bool:
@@ -57,6 +61,12 @@ def is_staff_complaint(category: str | None, text: str) -> bool:
     return category == "complaint" and bool(
         STAFF_ATTITUDE.search(text) and STAFF_WORDS.search(text)
     )
+
+
+def staff_number(staff_info: str | None) -> str | None:
+    """The staff number (工号/警号) in what the citizen said about the staff member."""
+    found = STAFF_NUMBER.search(staff_info or "")
+    return (found.group(1) or found.group(2)) if found else None
 
 
 # A suggestion, a praise or an unanswered question has no scene: no place or time to ask for.

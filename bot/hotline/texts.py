@@ -1,7 +1,9 @@
 """What the work-order lifecycle writes outside a chat turn, in the hotline's polite 您 form:
-status and history lines, the scheduler's follow-up question, notes for operators.
+status and history lines, the scheduler's follow-up question, notes for operators; and the
+chat lines added since the model was last trained, which the actions send as plain text.
 
-What the bot says within a conversation is in the Rasa domain (bot/rasa/domain/hotline.yml).
+Everything else the bot says within a conversation is in the Rasa domain
+(bot/rasa/domain/hotline.yml).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ ACTION = {
     "reopen": "您对结果不满意,已退回承办单位重新办理",
     "chase": "催办",
     "supervise": "督办",
+    "handle_directly": "市长热线直接办结",
 }
 
 FOLLOWUP_QUESTION = (
@@ -51,3 +54,12 @@ SUPERVISE = {
     "finish": "已超过办理时限{due}仍未答复",
     "unsatisfied": "市民对办理结果不满意",
 }
+
+# A simple request (简单诉求): the unit's number is given, and a work order is still offered.
+REFERRAL_OFFER = (
+    "如您仍希望由我们登记并转交{department}办理,请回复“需要”,我会为您详细登记;"
+    "如不需要,请回复“不用了”。"
+)
+# An unreasonable suggestion (不合理建议), declined politely, recorded and closed by the hotline.
+SUGGESTION_RECORDED = "您的建议我们已如实记录,记录编号{number}。"
+DIRECT_HANDLING = "不合理建议,已向市民婉言说明:{answer}"  # 直办: how it was handled and the result

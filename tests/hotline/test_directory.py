@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from bot.hotline.directory import Phrase, load_directory, parse_directory
@@ -85,3 +87,30 @@ def test_labelled_messages_are_valid_and_split_stably() -> None:
     assert 0.2 < len(held_out) / len(messages) < 0.4
     assert all(is_held_out(m.text) for m in held_out)
     assert not any(is_held_out(m.text) for m in train)
+
+
+# The nationwide public service numbers checked for departments.yml: a department may give
+# only one of these (never a local number, never 119/120 for a non-emergency).
+NATIONWIDE = {
+    "12319", "12369", "12328", "12318", "12320", "12358", "12365", "12315", "12331", "12378",
+    "12333", "12336", "12314", "95598", "12393", "12366", "12350", "12316", "12329", "122",
+    "12305", "10086", "10010", "10000",
+}  # fmt: skip
+
+
+def test_departments_give_only_nationwide_numbers() -> None:
+    numbers = {
+        d.name: set(re.findall(r"\d{3,5}", d.hotline or "")) for d in load_directory().departments
+    }
+    assert all(found <= NATIONWIDE for found in numbers.values()), numbers
+    assert numbers["供电公司"] == {"95598"} and numbers["环保局"] == {"12369"}
+    assert numbers["电信运营商"] == {"10086", "10010", "10000"}
+    # No nationwide number: a simple request about these is recorded for a work order.
+    for name in ("民政局", "公安局", "教育局", "水务集团", "燃气公司", "消防救援支队"):
+        assert numbers[name] == set(), name
+
+
+def test_the_city_and_the_office_for_staff_complaints() -> None:
+    directory = load_directory()
+    assert (directory.city, directory.office) == ("遂宁市", "市长热线管理办公室")
+    assert parse_directory({"departments": [], "scopes": []}).office == "市长热线管理办公室"

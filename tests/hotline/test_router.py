@@ -105,6 +105,26 @@ def test_category(text: str, category: str) -> None:
     assert route(text).category == category
 
 
+@pytest.mark.parametrize(
+    ("text", "scope", "category"),
+    [
+        ("商场门口有人抢包", "110", "help"),  # the seed: crimes and civil disputes are 求助
+        ("我老公天天家暴我", "110", "help"),
+        ("朋友欠钱不还还把我拉黑了", "12348", "help"),
+        ("举报镇长贪污扶贫款", "12388", "complaint"),  # officials' misconduct: 投诉举报
+    ],
+)
+def test_an_out_of_scope_matter_takes_the_seeds_category(text, scope, category) -> None:
+    result = route(text)
+    assert (result.scope, result.category) == (scope, category)
+    assert load_directory().scope(scope).category == category
+
+
+def test_a_departments_own_name_routes_to_it() -> None:
+    result = route("投诉大英县人社局窗口的工作人员态度恶劣")
+    assert result.department == "人社局" and not result.needs_review
+
+
 def test_the_matter_outweighs_greetings_and_waiting() -> None:
     text = "市长热线你好,你们的电话打了一上午才打进来。我们小区门口的路灯已经坏了半个月了"
     assert route(text).department == "住建局"
