@@ -19,13 +19,19 @@ def _first_field(path: str, key: str) -> str:
     return "unknown"
 
 
+def _running_module() -> str:
+    """The benchmark's module, as `python -m` was given it."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return spec.name if spec is not None else "bench.run"
+
+
 def describe(model: Path) -> list[tuple[str, str]]:
     digest = hashlib.sha256(model.read_bytes()).hexdigest()
     mtime = datetime.fromtimestamp(model.stat().st_mtime, tz=timezone.utc)
     memory_gib = int(_first_field("/proc/meminfo", "MemTotal").split()[0]) / 1024**2
     return [
         ("date", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
-        ("command", " ".join(["python -m bench.run", *sys.argv[1:]])),
+        ("command", " ".join([f"python -m {_running_module()}", *sys.argv[1:]])),
         ("cpu", f"{len(os.sched_getaffinity(0))} × {_first_field('/proc/cpuinfo', 'model name')}"),
         ("memory", f"{memory_gib:.1f} GiB"),
         ("software", f"Python {platform.python_version()}, Rasa {rasa.__version__}"),

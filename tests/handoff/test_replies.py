@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.sender import ReplyWindow
-from bot.channels.wechat import WeChatSender
 from bot.channels.webchat import pushes
+from bot.channels.wechat import WeChatSender
 from bot.handoff import queue
 from bot.handoff.replies import reply_window, send_to_user
 from bot.store.conversation import Message, get_or_create_conversation
