@@ -172,6 +172,21 @@ class ActionHandBack(Action):
         return [SlotSet("paused_form", None), FollowupAction(form)]
 
 
+class ActionMediaReceived(Action):
+    """A picture or voice the bot cannot read: queued for a person to look at, while the bot
+    carries on (it pauses only once an operator takes the conversation)."""
+
+    def name(self) -> str:
+        return "action_media_received"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        await asyncio.to_thread(record_handoff, tracker, "share_media")
+        dispatcher.utter_message(response="utter_media_received")
+        return []
+
+
 class ActionRecordHotlineRequest(Action):
     """A hotline matter raised in the middle of a booking: recorded for an operator, and the
     booking goes on (outside a booking, `action_hotline_intake` handles it in full)."""

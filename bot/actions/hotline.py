@@ -171,7 +171,7 @@ class ActionHotlineIntake(Action):
         if staff_complaint:
             proposal = await asyncio.to_thread(for_staff_complaint, proposal, text)
         if proposal.urgent:
-            await asyncio.to_thread(record_handoff, tracker, "urgent")
+            await asyncio.to_thread(record_handoff, tracker, "urgent", True)
             dispatcher.utter_message(response="utter_hotline_urgent")
         dispatcher.utter_message(response="utter_hotline_will_record")
         slots = {

@@ -83,12 +83,13 @@ def test_an_urgent_utility_failure_is_flagged_and_escalated_at_once(servers, sto
     replies = send("紧急!我们整栋楼从早上就停水了,老人孩子都没水喝,和平路幸福小区3栋")
     assert said(replies, "紧急")
     with session_scope() as session:
-        reasons = [
-            r.reason
+        requests = [
+            (r.reason, r.urgent, r.status)
             for r in session.execute(select(HandoffRequest)).scalars()
             if r.conversation.sender_id == sender
         ]
-    assert reasons == ["urgent"]
+    # First in the operators' queue; the bot goes on taking the details meanwhile.
+    assert requests == [("urgent", True, "waiting")]
 
 
 def test_my_work_orders_show_status_and_history(servers, store):

@@ -7,7 +7,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.conversation import ActionHandBack, ActionHumanHandoff
+from bot.actions.conversation import ActionHandBack, ActionHumanHandoff, ActionMediaReceived
 from bot.handoff import queue
 from bot.store.database import session_scope
 
@@ -37,11 +37,20 @@ async def test_on_shift_the_bot_pauses_and_keeps_the_form_to_resume(database, mo
     messages, events = await run(ActionHumanHandoff(), tracker())
     assert [m["response"] for m in messages] == ["utter_handoff", "utter_handoff_queued"]
     assert messages[1]["position"] == 1 and messages[1]["wait_minutes"] == 2
-    assert {"event": "slot", "timestamp": None, "name": "paused_form", "value": "hotel_form"} in events
+    assert {
+        "event": "slot",
+        "timestamp": None,
+        "name": "paused_form",
+        "value": "hotel_form",
+    } in events
     assert [e["event"] for e in events[-2:]] == ["pause", "action"]
     with session_scope() as session:
         [request] = queue.waiting(session)
-        assert (request.status, request.category, request.reason) == ("waiting", "hotel", "user_request")
+        assert (request.status, request.category, request.reason) == (
+            "waiting",
+            "hotel",
+            "user_request",
+        )
         assert "济南" in request.summary
 
 
@@ -67,3 +76,14 @@ async def test_hand_back_continues_the_paused_form():
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "meeting_form"}
     messages, events = await run(ActionHandBack(), tracker(None))
     assert ([m["response"] for m in messages], events) == (["utter_handed_back"], [])
+
+
+@pytest.mark.asyncio
+async def test_a_picture_is_queued_for_a_person_while_the_bot_carries_on(database, monkeypatch):
+    monkeypatch.setenv("BOT_NOW", "2026-11-26T10:00")
+    messages, events = await run(ActionMediaReceived(), tracker())
+    assert [m["response"] for m in messages] == ["utter_media_received"]
+    assert events == []  # no pause: the form goes on until an operator takes over
+    with session_scope() as session:
+        [request] = queue.waiting(session)
+        assert (request.reason, request.status) == ("share_media", "waiting")
