@@ -58,6 +58,8 @@ def running(stack: Stack, model: Path = DEFAULT_MODEL) -> Iterator[Servers]:
                 actions_port=stack.actions_port,
                 env=env,
                 log=log,
+                # The bot's side only: no operators use a console in these figures.
+                services=("actions", "rasa", "scheduler"),
             )
             try:
                 with servers:

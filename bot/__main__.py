@@ -10,16 +10,23 @@ import importlib
 import sys
 
 COMMANDS = {
-    "run": ("bot.launcher", "start the Rasa server, the action server and the scheduler"),
+    "run": ("bot.launcher", "start the Rasa and action servers, the scheduler and the console"),
     "parse-time": ("bot.nlu.chinese_time", "normalise a Chinese time expression to ISO"),
     "route": ("bot.hotline.router", "propose the category and department of hotline messages"),
     "migrate": ("bot.store.migrate", "bring the database schema to the newest revision"),
     "export": ("bot.store.export", "export bookings, work orders or conversations (JSON, CSV)"),
     "scheduler": (
         "bot.hotline.scheduler",
-        "run the work orders' timers: chase, supervise, follow-up",
+        "run the timers (work orders' chase, supervise, follow-up; bookings' weather note) "
+        "and the queue's hold notices",
+    ),
+    "report": (
+        "bot.handoff.reports",
+        "the shift lead's report: handoffs, waits, deadlines, verdicts",
     ),
     "department": ("bot.hotline.tokens", "departments' API tokens: department token NAME"),
+    "operator": ("bot.handoff.operators", "console accounts: operator add|passwd|disable|list"),
+    "console": ("bot.handoff.console.app", "serve the operator console alone (port 5002)"),
 }
 
 

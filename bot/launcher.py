@@ -1,5 +1,5 @@
 """`python -m bot run`: the action server, the Rasa server (with the web chat and the
-departments' work-order API) and the work-order scheduler together.
+departments' work-order API), the work-order scheduler and the operator console together.
 
 `make run` trains a model when needed and calls this. The tests and benchmarks start the same
 processes through `Servers`, so what is tested is what runs.
@@ -24,6 +24,7 @@ from bot.store.database import PROJECT_ROOT, migrate
 
 RASA_DIR = PROJECT_ROOT / "bot" / "rasa"
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "bot.tar.gz"
+DEFAULT_CONSOLE_PORT = 5002
 
 
 # No usage reports leave the machine (call centres hold citizens' data), and no noise in logs.
@@ -54,12 +55,21 @@ class Servers:
     actions_port: int = 5055
     env: dict[str, str] = field(default_factory=server_env)
     log: IO[bytes] | None = None
-    services: tuple[str, ...] = ("actions", "rasa", "scheduler")
+    services: tuple[str, ...] = ("actions", "rasa", "scheduler", "console")
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    console_port: int | None = None  # None: CONSOLE_PORT in `env`, else 5002
+
+    def __post_init__(self) -> None:
+        if self.console_port is None:
+            self.console_port = int(self.env.get("CONSOLE_PORT") or DEFAULT_CONSOLE_PORT)
 
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://localhost:{self.console_port}"
 
     @property
     def chat_url(self) -> str:
@@ -74,6 +84,8 @@ class Servers:
                      "--credentials", str(self.credentials), "--enable-api",
                      "--port", str(self.rasa_port)],
             "scheduler": [sys.executable, "-m", "bot", "scheduler"],
+            "console": [sys.executable, "-m", "bot", "console", "--port", str(self.console_port),
+                        "--rasa-url", self.rasa_url],
         }  # fmt: skip
 
     def start(self, timeout: float = 180.0) -> None:
@@ -91,6 +103,7 @@ class Servers:
             for name, url in {
                 "actions": f"http://127.0.0.1:{self.actions_port}/health",
                 "rasa": f"{self.rasa_url}/",
+                "console": f"http://127.0.0.1:{self.console_port}/health",
             }.items()
             if name in self.services
         }
@@ -152,20 +165,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot run", description=__doc__)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--port", type=int, default=5005, help="Rasa server port")
+    parser.add_argument(
+        "--console-port", type=int, default=None, help="operator console port (CONSOLE_PORT, 5002)"
+    )
     args = parser.parse_args(argv)
     if not args.model.exists():
         print(f"no trained model at {args.model}: run `make train` first", file=sys.stderr)
         return 1
     migrate()
     # A service manager stops us with SIGTERM: leave through the same door as Ctrl-C, so the
-    # three processes are stopped with us instead of being left running.
+    # processes are stopped with us instead of being left running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    servers = Servers(model=args.model, rasa_port=args.port)
+    servers = Servers(model=args.model, rasa_port=args.port, console_port=args.console_port)
     try:
         with servers:
             print(f"\n  Web chat:  {servers.chat_url}", flush=True)
             print(f"  Hotline:   {servers.chat_url}?line=hotline", flush=True)
-            print(f"  REST API:  {servers.rasa_url}/webhooks/rest/webhook\n", flush=True)
+            print(f"  REST API:  {servers.rasa_url}/webhooks/rest/webhook", flush=True)
+            print(f"  Console:   {servers.console_url}/\n", flush=True)
             return servers.wait()
     except KeyboardInterrupt:
         return 0

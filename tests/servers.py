@@ -77,6 +77,7 @@ def running_servers(
             credentials=credentials_path,
             rasa_port=free_port(),
             actions_port=actions_port,
+            console_port=free_port(),
             env=server_env({"DATABASE_URL": database_url, "BOT_NOW": BOT_NOW, **(env or {})}),
             log=log,
         ) as running,

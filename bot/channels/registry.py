@@ -5,12 +5,17 @@ The web chat's page fetches what is sent to it."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 
-from bot.channels.sender import ChannelSender
+from bot.channels.sender import ChannelSender, Delivery
+from bot.store.database import session_scope
+from bot.store.outbound import record_outbound
 
 log = logging.getLogger(__name__)
+
+NO_PUSH = "该渠道({channel})不能主动发送消息,用户下次发言时才能看到回复"
 
 # channel name -> (module, input channel class whose from_credentials builds the sender)
 INPUTS = {
@@ -35,3 +40,27 @@ def sender_for(channel: str) -> ChannelSender | None:
         return None
     webhook = input_channel.from_credentials(None).webhook
     return webhook.sender if webhook is not None else None
+
+
+async def deliver(sender_id: str, channel: str, text: str) -> list[Delivery]:
+    """Send `text` to the user of conversation `sender_id` on `channel`. The channel's sender
+    records every attempt; a channel that cannot push gets the message recorded as refused,
+    with the reason, so nothing is lost and someone can phone instead."""
+    sender = sender_for(channel)
+    if sender is not None:
+        return await sender.send(sender_id, text)
+    delivery = Delivery("refused", text, reason=NO_PUSH.format(channel=channel))
+    await asyncio.to_thread(_record_refused, sender_id, channel, delivery)
+    return [delivery]
+
+
+def _record_refused(sender_id: str, channel: str, delivery: Delivery) -> None:
+    with session_scope() as session:
+        record_outbound(
+            session,
+            sender_id=sender_id,
+            channel=channel,
+            text=delivery.text,
+            status=delivery.status,
+            reason=delivery.reason,
+        )

@@ -195,7 +195,7 @@ def take_over(session: Session, sender_id: str, operator_id: int) -> HandoffRequ
     return claim(session, request.id, operator_id)
 
 
-def _owned(session: Session, request_id: int, operator_id: int) -> HandoffRequest:
+def owned(session: Session, request_id: int, operator_id: int) -> HandoffRequest:
     request = get_request(session, request_id)
     if request.status != "claimed" or request.operator_id != operator_id:
         raise NotOwner("只有接待该会话的话务员可以这样做")
@@ -205,7 +205,7 @@ def _owned(session: Session, request_id: int, operator_id: int) -> HandoffReques
 def transfer(
     session: Session, request_id: int, operator_id: int, to_operator_id: int
 ) -> HandoffRequest:
-    request = _owned(session, request_id, operator_id)
+    request = owned(session, request_id, operator_id)
     target = session.get(Operator, to_operator_id)
     if target is None or not target.active:
         raise HandoffError("目标话务员不存在或已停用")
@@ -235,7 +235,7 @@ def note_response(session: Session, request: HandoffRequest) -> None:
 def close(session: Session, request_id: int, operator_id: int, reason: str) -> HandoffRequest:
     if not reason.strip():
         raise HandoffError("请填写结束原因")
-    request = _owned(session, request_id, operator_id)
+    request = owned(session, request_id, operator_id)
     request.status, request.closed_at, request.close_reason = "closed", utcnow(), reason.strip()
     _log(session, request, "closed", operator_id, reason.strip())
     live.announce_queue(session)
@@ -244,7 +244,7 @@ def close(session: Session, request_id: int, operator_id: int, reason: str) -> H
 
 def hand_back(session: Session, request_id: int, operator_id: int) -> HandoffRequest:
     """Return the conversation to the bot (the caller resumes it in Rasa)."""
-    request = _owned(session, request_id, operator_id)
+    request = owned(session, request_id, operator_id)
     request.status, request.closed_at = "handed_back", utcnow()
     _log(session, request, "handed_back", operator_id, None)
     live.announce_queue(session)

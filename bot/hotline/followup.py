@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.channels.registry import sender_for
+from bot.channels.registry import deliver
 from bot.hotline import texts, workorders
 from bot.hotline.clock import add_working_days, aware
 from bot.store.workorder import CallbackTask, WorkOrder
@@ -22,12 +22,8 @@ async def ask_for_verdict(session: Session, order: WorkOrder, now: datetime) -> 
     text = texts.FOLLOWUP_QUESTION.format(
         number=order.number, department=order.department or "承办单位", reply=order.reply
     )
-    sender = sender_for(order.channel)
-    if sender is None:
-        refusal: str | None = texts.NO_PUSH
-    else:
-        deliveries = await sender.send(order.sender_id, text)
-        refusal = next((d.reason or d.status for d in deliveries if not d.ok), None)
+    deliveries = await deliver(order.sender_id, order.channel, text)
+    refusal = next((d.reason or d.status for d in deliveries if not d.ok), None)
     if refusal is not None:
         reason = texts.FOLLOWUP_NO_CHAT.format(channel=order.channel, reason=refusal)
         workorders.mark_followed_up(session, order, now, callback_reason=reason)

@@ -1,13 +1,17 @@
-"""`python -m bot scheduler`: runs the work orders' timers (催办, 督办, 回访) when they are due.
+"""`python -m bot scheduler`: runs the timers when they are due: the work orders' (催办, 督办,
+回访) and the bookings' (the weather note the evening before check-in); and on each poll tells
+users waiting in the human queue where they stand (bot/handoff/hold.py).
 
-The timers are rows of `scheduled_jobs`, written by the lifecycle in the same transaction as
-the order they belong to, so they survive restarts and are never half-created. The process
-polls for due rows; each job runs in its own transaction, claimed with FOR UPDATE SKIP LOCKED
-on PostgreSQL so several schedulers can share the table (on SQLite, run one). A job whose
-order has moved on (a chase for an order already replied) does nothing. A job that raises is
-retried with back-off, then marked failed with its error for someone to read.
+The timers are rows of `scheduled_jobs`, written by a lifecycle in the same transaction as
+the order or booking they belong to, so they survive restarts and are never half-created. The
+process polls for due rows; each job runs in its own transaction, claimed with FOR UPDATE SKIP
+LOCKED on PostgreSQL so several schedulers can share the table (on SQLite, run one). A handler
+gets the job and looks up what it needs (`job.order`, `job.booking`); a job whose order or
+booking has moved on (a chase for an order already replied, a note for a cancelled booking)
+does nothing. A job that raises is retried with back-off, then marked failed with its error for
+someone to read.
 
-Delivery is at least once: a crash between sending a follow-up and committing sends it again.
+Delivery is at least once: a crash between sending a message and committing sends it again.
 """
 
 from __future__ import annotations
@@ -21,48 +25,43 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.booking import lifecycle
+from bot.handoff.hold import send_hold_notices
 from bot.hotline import workorders
 from bot.hotline.clock import aware
 from bot.hotline.followup import ask_for_verdict, no_answer
 from bot.store.base import utcnow
 from bot.store.database import session_scope
-from bot.store.workorder import ScheduledJob, WorkOrder
+from bot.store.workorder import ScheduledJob
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
 MAX_ATTEMPTS = 5
-# Which statuses a deadline's timers still matter in.
-WAITING_FOR = {
-    "dispatch": ("created", "returned"),
-    "finish": ("dispatched", "accepted", "reopened"),
-}
 
-Handler = Callable[[Session, WorkOrder, ScheduledJob, datetime], Awaitable[None]]
+Handler = Callable[[Session, ScheduledJob, datetime], Awaitable[None]]
 
 
-async def _chase(session: Session, order: WorkOrder, job: ScheduledJob, now: datetime) -> None:
+async def _chase(session: Session, job: ScheduledJob, now: datetime) -> None:
     deadline = job.payload["deadline"]
-    if order.status in WAITING_FOR[deadline]:
-        workorders.chase(order, deadline, now)
+    if job.order.status in workorders.WAITING_FOR[deadline]:
+        workorders.chase(job.order, deadline, now)
 
 
-async def _supervise(session: Session, order: WorkOrder, job: ScheduledJob, now: datetime) -> None:
+async def _supervise(session: Session, job: ScheduledJob, now: datetime) -> None:
     deadline = job.payload["deadline"]
-    if order.status in WAITING_FOR[deadline]:
-        workorders.supervise(order, deadline, now)
+    if job.order.status in workorders.WAITING_FOR[deadline]:
+        workorders.supervise(job.order, deadline, now)
 
 
-async def _followup(session: Session, order: WorkOrder, job: ScheduledJob, now: datetime) -> None:
-    if order.status == "replied":
-        await ask_for_verdict(session, order, now)
+async def _followup(session: Session, job: ScheduledJob, now: datetime) -> None:
+    if job.order.status == "replied":
+        await ask_for_verdict(session, job.order, now)
 
 
-async def _followup_timeout(
-    session: Session, order: WorkOrder, job: ScheduledJob, now: datetime
-) -> None:
-    if order.status == "follow_up":
-        no_answer(session, order, now)
+async def _followup_timeout(session: Session, job: ScheduledJob, now: datetime) -> None:
+    if job.order.status == "follow_up":
+        no_answer(session, job.order, now)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -70,6 +69,7 @@ HANDLERS: dict[str, Handler] = {
     "supervise": _supervise,
     "followup": _followup,
     "followup_timeout": _followup_timeout,
+    lifecycle.WEATHER_CARE: lifecycle.send_weather_care,
 }
 
 
@@ -103,7 +103,7 @@ async def run_one(now: datetime) -> bool:
             if job is None:
                 return False
             job_id = job.id
-            await HANDLERS[job.kind](session, job.order, job, now)
+            await HANDLERS[job.kind](session, job, now)
             job.status, job.finished_at = "done", now
     except Exception as error:  # noqa: BLE001 (one bad job must not stop the others)
         if job_id is None:
@@ -126,6 +126,8 @@ async def run_forever(poll_seconds: float = POLL_SECONDS) -> None:
     while True:
         try:
             await run_due()
+            # The queue's hold rule rides on the same poll: it needs no rows of its own.
+            await send_hold_notices()
         except Exception:  # noqa: BLE001 (a database outage must not end the process)
             log.exception("scheduler poll failed; trying again")
         await asyncio.sleep(poll_seconds)

@@ -43,7 +43,6 @@ FOLLOWUP_QUESTION = (
 FOLLOWUP_SENT = "已在聊天中向市民发送办理结果和回访"
 FOLLOWUP_NO_CHAT = "无法通过{channel}发送回访: {reason}"
 FOLLOWUP_NO_ANSWER = "市民未在聊天中答复回访,转电话回访"
-NO_PUSH = "该渠道不能主动发送消息"
 
 CHASE = {
     "dispatch": "派单时限将至,请于{due}前派单",

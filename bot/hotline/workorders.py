@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import and_, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.hotline import texts
@@ -44,6 +44,12 @@ FINISH_WORKING_DAYS = {
 FOLLOWUP_WORKING_DAYS = 3  # the seed: 回访 within 3 working days of the department's feedback
 VERDICTS = ("满意", "基本满意", "不满意")
 OPEN_STATUSES = ("created", "dispatched", "accepted", "returned", "replied", "reopened", "bound")
+# The statuses each deadline binds in: its chase and supervision fire only there, and an order
+# past the deadline in one of them is overdue.
+WAITING_FOR = {
+    "dispatch": ("created", "returned"),
+    "finish": ("dispatched", "accepted", "reopened"),
+}
 # Duplicates: reports about one thing arrive over days, not weeks.
 DUPLICATE_WINDOW = timedelta(days=7)
 SAME_PLACE = 0.5
@@ -510,19 +516,20 @@ def record_satisfaction(
     return record_verdict(session, order, verdict, actor="citizen", now=now)
 
 
-def chase(order: WorkOrder, deadline: str, now: datetime) -> None:
-    """催办: the deadline is near; the console and the department's list show it."""
+def chase(order: WorkOrder, deadline: str, now: datetime, actor: str = "system") -> None:
+    """催办: the deadline is near (the scheduler), or a shift lead chases; the console and the
+    department's list show it."""
     now = _utc(now)
     due = order.dispatch_due if deadline == "dispatch" else order.finish_due
-    _event(order, "chase", "system", now, texts.CHASE[deadline].format(due=local_time(due)))
+    _event(order, "chase", actor, now, texts.CHASE[deadline].format(due=local_time(due)))
     order.chased_at = now
 
 
-def supervise(order: WorkOrder, reason: str, now: datetime) -> None:
+def supervise(order: WorkOrder, reason: str, now: datetime, actor: str = "system") -> None:
     """督办: escalated to the hotline office, which the console lists for it."""
     now = _utc(now)
     due = order.dispatch_due if reason == "dispatch" else order.finish_due
-    _event(order, "supervise", "system", now, texts.SUPERVISE[reason].format(due=local_time(due)))
+    _event(order, "supervise", actor, now, texts.SUPERVISE[reason].format(due=local_time(due)))
     order.supervised_at = now
 
 
@@ -533,5 +540,39 @@ def open_callbacks(session: Session) -> list[CallbackTask]:
             select(CallbackTask)
             .where(CallbackTask.status == "open")
             .order_by(CallbackTask.due_at, CallbackTask.id)
+        ).scalars()
+    )
+
+
+# --- the shift lead's lists -----------------------------------------------------------------
+
+
+def orders_to_dispatch(session: Session) -> list[WorkOrder]:
+    """Orders waiting for the shift lead to dispatch (new or returned), each with the router's
+    proposal in `department_proposed`: urgent ones first, then by dispatch deadline."""
+    return list(
+        session.execute(
+            select(WorkOrder)
+            .where(WorkOrder.status.in_(WAITING_FOR["dispatch"]))
+            .order_by(WorkOrder.urgent.desc(), WorkOrder.dispatch_due, WorkOrder.id)
+        ).scalars()
+    )
+
+
+def overdue_orders(session: Session, now: datetime) -> list[WorkOrder]:
+    """Orders past the deadline that binds them now: not dispatched within the hour, or not
+    replied by the department in time. Replied, closed and bound orders are never overdue.
+    The longest overdue first."""
+    now = _utc(now)
+    late_dispatch = and_(
+        WorkOrder.status.in_(WAITING_FOR["dispatch"]), WorkOrder.dispatch_due < now
+    )
+    late_finish = and_(WorkOrder.status.in_(WAITING_FOR["finish"]), WorkOrder.finish_due < now)
+    missed_due = case((late_dispatch, WorkOrder.dispatch_due), else_=WorkOrder.finish_due)
+    return list(
+        session.execute(
+            select(WorkOrder)
+            .where(or_(late_dispatch, late_finish))
+            .order_by(missed_due, WorkOrder.id)
         ).scalars()
     )

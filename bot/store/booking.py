@@ -16,6 +16,8 @@ from bot.store.conversation import get_or_create_conversation
 
 BOOKING_KINDS = ("hotel", "meeting", "flight")
 BOOKING_STATUSES = ("submitted", "confirmed", "failed", "cancelled")
+# The seed's two reasons a hotel will not take a booking: peak season, or an event there.
+FAIL_REASONS = ("full", "event")
 
 
 class Booking(Base):
@@ -31,6 +33,12 @@ class Booking(Base):
     contact_name = Column(String(64), nullable=True)
     contact_phone = Column(String(32), nullable=True)
     details = Column(JSON, nullable=False, default=dict)
+    # The operator's decision after calling the hotel (bot/booking/lifecycle.py).
+    unit_price = Column(String(32), nullable=True)  # as the operator wrote it: "364"
+    fail_reason = Column(String(16), nullable=True)  # FAIL_REASONS
+    alternatives = Column(JSON, nullable=True)  # hotels recommended instead
+    decided_by = Column(String(64), nullable=True)
+    decided_at = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 

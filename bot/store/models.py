@@ -4,7 +4,8 @@ from bot.store.base import Base
 from bot.store.booking import Booking
 from bot.store.conversation import Conversation, Message
 from bot.store.handoff import HandoffEvent, HandoffNote, HandoffRequest
-from bot.store.operator import Operator
+from bot.store.member import Member
+from bot.store.operator import Operator, OperatorSession
 from bot.store.outbound import OutboundMessage
 from bot.store.workorder import (
     CallbackTask,
@@ -23,8 +24,10 @@ __all__ = [
     "HandoffEvent",
     "HandoffNote",
     "HandoffRequest",
+    "Member",
     "Message",
     "Operator",
+    "OperatorSession",
     "OutboundMessage",
     "ScheduledJob",
     "WorkOrder",

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from functools import cache, partial
 from typing import Any
 
+from rasa.shared.core.constants import IS_EXTERNAL
 from sqlalchemy.orm import Session
 
 from bot.handoff import live
@@ -29,6 +30,8 @@ RECORDED_EVENTS = {"user": "in", "bot": "out"}
 
 
 def _record(session: Session, event: dict[str, Any], direction: str) -> None:
+    if direction == "in" and (event.get("metadata") or {}).get(IS_EXTERNAL):
+        return  # an intent triggered through Rasa's API (the console's hand-back), not said
     at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
     metadata = event.get("metadata") or {}
     conversation = get_or_create_conversation(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -137,22 +138,32 @@ class WorkOrderEvent(Base):
 
 
 class ScheduledJob(Base):
-    """A timer on an order, run by the scheduler process when due (bot/hotline/scheduler.py)."""
+    """A timer on a work order or on a booking, run by the scheduler process when due
+    (bot/hotline/scheduler.py). Timers began with work orders; bookings need them too (the
+    weather note the day before check-in), so exactly one of the two is set and the handler
+    of `kind` knows which."""
 
     __tablename__ = "scheduled_jobs"
+    __table_args__ = (
+        CheckConstraint("(order_id IS NULL) <> (booking_id IS NULL)", name="one_subject"),
+    )
 
     id = Column(Integer, primary_key=True)
     kind = Column(String(32), nullable=False)
-    order_id = Column(ForeignKey("work_orders.id"), nullable=False, index=True)
+    order_id = Column(ForeignKey("work_orders.id"), nullable=True, index=True)
+    booking_id = Column(ForeignKey("bookings.id"), nullable=True, index=True)
     payload = Column(JSON, nullable=False, default=dict)
     due_at = Column(DateTime(timezone=True), nullable=False, index=True)
     status = Column(String(16), nullable=False, default="pending", index=True)
     attempts = Column(Integer, nullable=False, default=0)
     last_error = Column(Text, nullable=True)
+    # What a job that ran chose to do, for people to read: why a notice was not sent.
+    outcome = Column(Text, nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     finished_at = Column(DateTime(timezone=True), nullable=True)
 
     order = relationship("WorkOrder")
+    booking = relationship("Booking")
 
 
 class CallbackTask(Base):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import subprocess
+import time
 import uuid
 
 import pytest
+import redis
 
 from bot.handoff import live
 from bot.store.database import session_scope
+from tests.servers import free_port
 
 
 async def _next_topics(listener, expected: str, timeout: float = 5.0) -> set[str]:
@@ -51,3 +56,46 @@ async def test_events_cross_processes_through_redis(monkeypatch):
     assert topic in await _next_topics(listener, topic)
     await listener.aclose()
     live._redis.cache_clear()
+
+
+def _redis_server(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with contextlib.suppress(redis.ConnectionError):
+            if redis.Redis(port=port).ping():
+                return server
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+@pytest.mark.asyncio
+async def test_consoles_catch_up_and_listen_again_after_redis_restarts(monkeypatch):
+    port = free_port()
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")
+    live._redis.cache_clear()
+    server = _redis_server(port)
+    listener = live.listen(poll_seconds=0.2)
+    try:
+        await listener.__anext__()
+        await asyncio.sleep(0.3)
+        server.terminate()
+        server.wait()
+        # Redis gone: the console is told to look at SQL (an empty set), and keeps listening.
+        assert await listener.__anext__() == set()
+        server = _redis_server(port)
+        topic = "conversation:wechat:after-restart"
+        deadline = time.monotonic() + 10
+        seen: set[str] = set()
+        while topic not in seen and time.monotonic() < deadline:
+            live._redis().publish(live.CHANNEL, topic)
+            seen |= await listener.__anext__()
+        assert topic in seen
+    finally:
+        await listener.aclose()
+        server.terminate()
+        server.wait()
+        live._redis.cache_clear()

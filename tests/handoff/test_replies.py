@@ -57,7 +57,7 @@ async def test_a_channel_that_cannot_push_refuses_with_a_reason_and_keeps_the_te
     conversation("rest-1", "rest")
     assert not reply_window("rest-1").open
     [delivery] = await send_to_user("rest-1", "您好,请问还在吗?")
-    assert delivery.status == "refused" and "不支持主动发送" in delivery.reason
+    assert delivery.status == "refused" and "不能主动发送" in delivery.reason
     with session_scope() as session:
         [kept] = session.execute(select(OutboundMessage)).scalars()
         assert (kept.text, kept.status) == ("您好,请问还在吗?", "refused")

@@ -9,8 +9,9 @@ from typing import ClassVar
 import pytest
 from sqlalchemy import select
 
+from bot.channels import registry
 from bot.channels.sender import ChannelSender, DeliveryRefused, ReplyWindow
-from bot.hotline import followup, workorders
+from bot.hotline import workorders
 from bot.hotline.clock import LOCAL, aware
 from bot.hotline.scheduler import run_due
 from bot.hotline.workorders import dispatch, find_order
@@ -75,6 +76,9 @@ class FakeWeChatSender(ChannelSender):
     max_chars: ClassVar[int] = 500
     sent: ClassVar[list[tuple[str, str]]] = []
 
+    def window_limits(self, window: ReplyWindow) -> tuple[timedelta | None, int | None]:
+        return timedelta(hours=48), 5
+
     def check_window(self, window: ReplyWindow, now: datetime) -> None:
         age = window.age_seconds(now)
         if age is None or age > 48 * 3600:
@@ -88,7 +92,7 @@ class FakeWeChatSender(ChannelSender):
 @pytest.fixture
 def wechat(monkeypatch: pytest.MonkeyPatch) -> type[FakeWeChatSender]:
     FakeWeChatSender.sent = []
-    monkeypatch.setattr(followup, "sender_for", lambda channel: FakeWeChatSender())
+    monkeypatch.setattr(registry, "sender_for", lambda channel: FakeWeChatSender())
     return FakeWeChatSender
 
 
@@ -120,11 +124,11 @@ def test_a_closed_window_or_a_channel_that_cannot_push_means_a_phone_call(databa
         assert find_order(session, closed).status == "follow_up"
 
 
-def test_web_chat_cannot_push_so_the_follow_up_is_a_call(database):
+def test_the_rest_channel_cannot_push_so_the_follow_up_is_a_call(database):
     with session_scope() as session:
         number = file().number
         order = find_order(session, number)
-        order.channel = "webchat"
+        order.channel = "rest"
     with session_scope() as session:
         dispatch(session, number, actor="班长", now=NOW)
         workorders.accept(session, number, actor="住建局", now=NOW)
