@@ -59,6 +59,7 @@ class Settings:
 @dataclass
 class Figures:
     to_screen: list[float] = field(default_factory=list)
+    webhook: list[float] = field(default_factory=list)  # the push's own HTTP response time
     to_platform: list[float] = field(default_factory=list)
     queued: int = 0
     lost: int = 0
@@ -180,6 +181,7 @@ async def conversation(
             marker = f"第{turn}条补充说明{uuid.uuid4().hex[:6]}"
             started = time.perf_counter()
             await user.say(http, f"{marker},麻烦尽快处理")
+            figures.webhook.append(time.perf_counter() - started)
             try:
                 figures.to_screen.append(await operator.until_seen(marker) - started)
             except asyncio.TimeoutError:
@@ -264,6 +266,7 @@ def render(settings: Settings, figures: Figures) -> str:
         ]
         for label, values in (
             ("user message → operator's screen", figures.to_screen),
+            ("  of which the WeChat webhook's response", figures.webhook),
             ("operator's reply → WeChat API call", figures.to_platform),
         )
     ]

@@ -49,14 +49,22 @@ def test_every_response_addresses_the_user_politely():
 
 @pytest.mark.parametrize(
     "reply",
-    ["喂,您好", "哦,那您等等吧", "这个我不知道", "这是规定我没办法", "你自己去民政局问吧", "说完了没有?"],
+    [
+        "喂,您好",
+        "哦,那您等等吧",
+        "这个我不知道",
+        "这是规定我没办法",
+        "你自己去民政局问吧",
+        "说完了没有?",
+    ],
 )
 def test_an_operator_reply_with_a_forbidden_phrase_is_flagged(reply):
     assert forbidden_phrases(reply)
 
 
 @pytest.mark.parametrize(
-    "reply", ["您好,请问有什么可以帮到您?", "小区里有人喂养流浪狗的问题已记录", "请您稍等,我帮您查询"]
+    "reply",
+    ["您好,请问有什么可以帮到您?", "小区里有人喂养流浪狗的问题已记录", "请您稍等,我帮您查询"],
 )
 def test_a_polite_reply_is_not_flagged(reply):
     assert forbidden_phrases(reply) == []

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 from collections.abc import AsyncIterator
 from functools import cache
 
@@ -28,6 +29,12 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "bot:live"
 QUEUE = "queue"
+# Not announced by anyone: `listen` adds them. TICK: a quiet interval passed. RESYNC: read
+# everything from SQL again (at the start, after Redis came back, and now and then).
+TICK = "tick"
+RESYNC = "resync"
+# With Redis every change is announced; the periodic re-read only covers a lost event.
+RESYNC_EVERY_TICKS = 10
 _PENDING = "live_topics"
 
 
@@ -93,18 +100,24 @@ _local_listeners: set[_LocalListener] = set()
 
 
 async def listen(poll_seconds: float = 3.0) -> AsyncIterator[set[str]]:
-    """Topics as they are announced; an empty set every `poll_seconds` without news, as the
-    cue to look at SQL anyway (covers lost events and the setup without Redis)."""
+    """Topics as they are announced. {RESYNC} first; {TICK} after `poll_seconds` without
+    news, with RESYNC on every tick when there is no Redis to announce other processes'
+    changes (the embedded setup polls SQL), else on every RESYNC_EVERY_TICKS-th."""
     queue: asyncio.Queue[set[str]] = asyncio.Queue()
     local = _LocalListener(asyncio.get_running_loop(), queue)
     _local_listeners.add(local)
     relay = asyncio.ensure_future(_relay_redis(queue)) if os.environ.get("REDIS_URL") else None
+    # Consoles opened together would re-read together: start each at its own point.
+    ticks = random.randrange(RESYNC_EVERY_TICKS)
     try:
+        yield {RESYNC}
         while True:
             try:
                 yield await asyncio.wait_for(queue.get(), poll_seconds)
             except asyncio.TimeoutError:
-                yield set()
+                ticks += 1
+                resync = relay is None or ticks % RESYNC_EVERY_TICKS == 0
+                yield {TICK, RESYNC} if resync else {TICK}
     finally:
         _local_listeners.discard(local)
         if relay is not None:
@@ -125,7 +138,7 @@ async def _relay_redis(queue: asyncio.Queue[set[str]]) -> None:
                         queue.put_nowait({message["data"].decode()})
         except (redis.RedisError, OSError) as error:
             log.warning("live events from Redis interrupted (%s); reconnecting", error)
-            queue.put_nowait(set())  # look at SQL now: something may have been missed
+            queue.put_nowait({RESYNC})  # something may have been missed meanwhile
             await asyncio.sleep(1.0)
         finally:
             await client.close()

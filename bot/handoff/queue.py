@@ -11,17 +11,23 @@ import statistics
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.handoff import live
 from bot.store.base import utcnow
-from bot.store.conversation import find_conversation, get_or_create_conversation
+from bot.store.conversation import Conversation, find_conversation, get_or_create_conversation
 from bot.store.handoff import OPEN_STATUSES, HandoffEvent, HandoffNote, HandoffRequest
 from bot.store.operator import Operator
 
 # Until the queue has history, a wait is estimated at this many seconds per person ahead.
 DEFAULT_SECONDS_PER_REQUEST = 120
 RECENT_CLAIMS = 20
+# A queue listing shows each request's conversation and operator: load them with the list,
+# but not the conversations' messages (which Conversation loads eagerly for exports).
+LISTED_WITH = (
+    selectinload(HandoffRequest.conversation).lazyload(Conversation.messages),
+    selectinload(HandoffRequest.operator),
+)
 
 
 class HandoffError(Exception):
@@ -109,6 +115,7 @@ def waiting(session: Session) -> list[HandoffRequest]:
             select(HandoffRequest)
             .where(HandoffRequest.status.in_(("waiting", "next_shift")))
             .order_by(HandoffRequest.urgent.desc(), HandoffRequest.created_at, HandoffRequest.id)
+            .options(*LISTED_WITH)
         ).scalars()
     )
 
@@ -119,6 +126,7 @@ def owned_by(session: Session, operator_id: int) -> list[HandoffRequest]:
             select(HandoffRequest)
             .where(HandoffRequest.status == "claimed", HandoffRequest.operator_id == operator_id)
             .order_by(HandoffRequest.claimed_at)
+            .options(*LISTED_WITH)
         ).scalars()
     )
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "bot.db"
+SQLITE_POOL_SIZE = 8
 
 
 def database_url() -> str:
@@ -46,7 +48,16 @@ def get_engine(url: str | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True)
+        # SQLAlchemy 1.4 opens a new SQLite connection (and runs the pragmas below) for every
+        # session; keeping them, as 2.0 does, saves that on every message the bot records.
+        engine = create_engine(
+            url,
+            future=True,
+            poolclass=QueuePool,
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=-1,
+            connect_args={"check_same_thread": False},
+        )
         event.listen(engine, "connect", _enable_sqlite_concurrency)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)

@@ -50,9 +50,11 @@ def test_the_bot_is_silent_while_a_person_owns_the_conversation_and_resumes_the_
     assert "正在为您转接人工客服" in queued
     assert re.search(r"您前面还有\d+位,预计等待约\d+分钟", queued)
     with session_scope() as session:
-        [request] = session.execute(
-            select(HandoffRequest).where(HandoffRequest.reason == "user_request")
-        ).scalars().all()[-1:]
+        [request] = (
+            session.execute(select(HandoffRequest).where(HandoffRequest.reason == "user_request"))
+            .scalars()
+            .all()[-1:]
+        )
         assert request.category == "hotel" and request.status == "waiting"
 
     # Waiting for (or talking to) a person: no bot answers, every message recorded.

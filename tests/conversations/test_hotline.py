@@ -155,8 +155,10 @@ def test_the_follow_up_answer_in_chat_closes_or_reopens_the_order(servers, store
         workorders.dispatch(session, number, actor="班长")
         workorders.accept(session, number, actor="住建局")
         workorders.reply(session, number, text="已更换灯头,恢复照明。", actor="住建局")
-        # What the scheduler's follow-up job does; the REST channel cannot push, so an operator
-        # is also given a call-back task, and the citizen can still answer in chat.
+    with session_scope() as session:
+        # What the scheduler's follow-up job does, in a transaction of its own as the
+        # scheduler runs it; the REST channel cannot push, so an operator is also given a
+        # call-back task, and the citizen can still answer in chat.
         order = workorders.find_order(session, number)
         asyncio.run(followup.ask_for_verdict(session, order, datetime.now(timezone.utc)))
     _, send = open_chat(servers, line="hotline", sender=sender)

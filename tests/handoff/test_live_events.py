@@ -29,7 +29,7 @@ async def _next_topics(listener, expected: str, timeout: float = 5.0) -> set[str
 @pytest.mark.asyncio
 async def test_an_announcement_is_published_on_commit_only(database):
     listener = live.listen(poll_seconds=0.2)
-    await listener.__anext__()  # subscribed (the first poll tick)
+    assert await listener.__anext__() == {live.RESYNC}  # listening: read everything first
     with pytest.raises(RuntimeError), session_scope() as session:
         live.announce_conversation(session, "wechat:rolled-back")
         raise RuntimeError("the transaction fails")
@@ -84,8 +84,8 @@ async def test_consoles_catch_up_and_listen_again_after_redis_restarts(monkeypat
         await asyncio.sleep(0.3)
         server.terminate()
         server.wait()
-        # Redis gone: the console is told to look at SQL (an empty set), and keeps listening.
-        assert await listener.__anext__() == set()
+        # Redis gone: the console is told to read SQL again, and keeps listening.
+        assert live.RESYNC in await listener.__anext__()
         server = _redis_server(port)
         topic = "conversation:wechat:after-restart"
         deadline = time.monotonic() + 10
@@ -99,3 +99,20 @@ async def test_consoles_catch_up_and_listen_again_after_redis_restarts(monkeypat
         server.terminate()
         server.wait()
         live._redis.cache_clear()
+
+
+@pytest.mark.asyncio
+async def test_quiet_ticks_reread_sql_every_time_only_without_redis(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    alone = live.listen(poll_seconds=0.05)
+    assert await alone.__anext__() == {live.RESYNC}
+    assert [await alone.__anext__() for _ in range(3)] == [{live.TICK, live.RESYNC}] * 3
+    await alone.aclose()
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    shared = live.listen(poll_seconds=0.05)
+    await shared.__anext__()
+    ticks = [await shared.__anext__() for _ in range(live.RESYNC_EVERY_TICKS)]
+    # With Redis announcing every change, one quiet tick in RESYNC_EVERY_TICKS re-reads SQL.
+    assert all(live.TICK in tick for tick in ticks)
+    assert sum(live.RESYNC in tick for tick in ticks) == 1
+    await shared.aclose()

@@ -219,6 +219,7 @@ def test_a_reasonable_suggestion_is_not_declined(suggestion: str) -> None:
 
 # --- what the YAML makes the bot say follows the service norms ------------------------------
 
+
 @pytest.mark.parametrize("path", [KNOWLEDGE_YML, SUGGESTIONS_YML], ids=lambda p: p.name)
 def test_answers_are_polite_and_use_no_forbidden_phrase(path) -> None:
     for entry in load_entries(path):

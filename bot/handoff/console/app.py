@@ -9,8 +9,10 @@ CONSOLE_PORT sets the default port; RASA_URL where the Rasa server's HTTP API is
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sanic import Sanic, response
@@ -40,6 +42,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 STATUS_MESSAGES = {404: "没有这个地址", 405: "不支持该请求方法", 413: "请求内容过大"}
+DATABASE_THREADS = 12
 
 
 def console_port() -> int:
@@ -74,8 +77,15 @@ async def _security_headers(request: Request, answer: HTTPResponse) -> None:
         answer.headers.setdefault("Cache-Control", "no-store")
 
 
+async def _database_threads(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+    # Every page and event stream reads SQL in a thread; the default pool (CPUs + 4) would
+    # queue twenty operators' streams behind each other on a two-core box.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=DATABASE_THREADS))
+
+
 def create_app() -> Sanic:
     app = Sanic(APP_NAME)
+    app.register_listener(_database_threads, "before_server_start")
     app.config.REQUEST_MAX_SIZE = 1_048_576
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 2.0  # event streams never end on their own
     app.config.FALLBACK_ERROR_FORMAT = "json"

@@ -72,20 +72,19 @@ async def stream(request: Request) -> None:
     )
     out = _Stream(answer)
     await answer.send("retry: 2000\n\n")
-    topics: set[str] = set()
     listener = live.listen()
     try:
-        while True:
-            if not topics or live.QUEUE in topics:
+        async for topics in listener:
+            queue_changed = bool(topics & {live.QUEUE, live.RESYNC})
+            if queue_changed:
                 await out.push("queue", await in_thread(queue_snapshot, operator_id))
-            if sender_id and (not topics or live.QUEUE in topics or topic in topics):
+            if sender_id and (queue_changed or topic in topics):
                 # A conversation not recorded yet shows on the next change or tick.
                 with contextlib.suppress(ConsoleError):
                     await out.push(
                         "conversation", await in_thread(conversation_snapshot, sender_id)
                     )
-            topics = await anext(listener)
-            if not topics:  # a quiet tick: is the session still good?
+            if live.TICK in topics:  # a quiet interval: is the session still good?
                 if await in_thread(find_principal, token) is None:
                     await answer.send("event: logout\ndata: {}\n\n")
                     break
