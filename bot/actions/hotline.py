@@ -94,13 +94,15 @@ def _refer(
     return [SlotSet(slot, value) for slot, value in remembered.items()] + [ANSWERED]
 
 
-def _decline_suggestion(tracker: Tracker, text: str, proposal: Route, answer: str) -> str:
-    """Record an unreasonable suggestion and close it (直办); its number."""
+def _settle_directly(
+    tracker: Tracker, text: str, proposal: Route, category: str, handling: str
+) -> str:
+    """Record the matter as a work order the hotline closes itself (直办); its number."""
     with session_scope() as session:
         order = handle_directly(
             session,
             route=proposal,
-            category="suggestion",
+            category=category,
             fields={
                 "name": tracker.get_slot("person_name") or intake.NOT_GIVEN,
                 "what": text.strip(),
@@ -108,7 +110,7 @@ def _decline_suggestion(tracker: Tracker, text: str, proposal: Route, answer: st
             },
             channel=tracker.get_latest_input_channel() or "unknown",
             sender_id=tracker.sender_id,
-            handling=texts.DIRECT_HANDLING.format(answer=answer),
+            handling=handling,
         )
         return order.number
 
@@ -155,8 +157,9 @@ class ActionHotlineIntake(Action):
             declined = knowledge.unreasonable_suggestion(text)
             if declined is not None:
                 dispatcher.utter_message(text=declined.answer)
+                handling = texts.DIRECT_HANDLING.format(answer=declined.answer)
                 number = await asyncio.to_thread(
-                    _decline_suggestion, tracker, text, proposal, declined.answer
+                    _settle_directly, tracker, text, proposal, "suggestion", handling
                 )
                 dispatcher.utter_message(text=texts.SUGGESTION_RECORDED.format(number=number))
                 dispatcher.utter_message(response="utter_hotline_closing_wish")
@@ -164,7 +167,9 @@ class ActionHotlineIntake(Action):
         praises_a_unit = proposal.department and not proposal.needs_review
         if category == "praise" and PRAISES_HOTLINE.search(text) and not praises_a_unit:
             dispatcher.utter_message(response="utter_praise_hotline_thanks")
-            await asyncio.to_thread(record_handoff, tracker, "praise_hotline")
+            await asyncio.to_thread(
+                _settle_directly, tracker, text, proposal, "praise", texts.PRAISE_HANDLING
+            )
             dispatcher.utter_message(response="utter_hotline_closing_wish")
             return [ANSWERED, FORGET_REFERRAL]
         staff_complaint = intake.is_staff_complaint(category, text)

@@ -62,3 +62,4 @@ REFERRAL_OFFER = (
 # An unreasonable suggestion (不合理建议), declined politely, recorded and closed by the hotline.
 SUGGESTION_RECORDED = "您的建议我们已如实记录,记录编号{number}。"
 DIRECT_HANDLING = "不合理建议,已向市民婉言说明:{answer}"  # 直办: how it was handled and the result
+PRAISE_HANDLING = "表扬热线服务,已向市民致谢,转热线管理办公室存档"

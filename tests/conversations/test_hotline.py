@@ -131,7 +131,15 @@ def test_praise_of_the_hotline_itself_is_handled_directly(servers, store):
     sender, send = open_chat(servers, line="hotline")
     replies = send("表扬一下你们热线的话务员,上次帮我问清楚了补贴的事,服务特别耐心")
     assert said(replies, "感谢您的肯定", "祝您生活愉快,再见。")
-    assert orders_of(sender) == []
+    # Recorded and closed by the hotline itself (直办): no department, nobody queued.
+    [order] = orders_of(sender)
+    assert (order.category, order.status, order.department) == ("praise", "closed", None)
+    with session_scope() as session:
+        assert not [
+            r
+            for r in session.execute(select(HandoffRequest)).scalars()
+            if r.conversation.sender_id == sender
+        ]
 
 
 def test_a_personal_predicament_is_recorded_as_a_request_for_help(servers, store):

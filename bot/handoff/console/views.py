@@ -39,7 +39,6 @@ REASONS = {
     "form_not_understood": "填写信息多次未能识别",
     "urgent": "紧急事项",
     "operator_takeover": "话务员接管",
-    "praise_hotline": "表扬热线",
     "share_media": "图片或语音待人工查看",
     "hotline_suggestion": "建议",
     "hotline_request": "一般诉求",
