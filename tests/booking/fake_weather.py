@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fake_http import LocalHTTPServer
 
 ERROR_DOCS = "https://dev.qweather.com/docs/resource/error-code/"
 # v2: code → (HTTP status, type anchor, title)
@@ -47,7 +48,7 @@ CITIES = (
 )
 
 
-class FakeQWeather:
+class FakeQWeather(LocalHTTPServer):
     def __init__(self, key: str = "qweather-test-key", today: date = date(2026, 12, 3)) -> None:
         self.key = key
         self.today = today  # the first day of every 3-day forecast
@@ -58,14 +59,7 @@ class FakeQWeather:
         }
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._fail_next: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._listen(self._handler())
 
     def env(self) -> dict[str, str]:
         """What a deployment sets to use this server (both APIs on one host here)."""
@@ -74,14 +68,6 @@ class FakeQWeather:
             "WEATHER_API_BASE": self.base_url,
             "WEATHER_GEO_API_BASE": self.base_url,
         }
-
-    def __enter__(self) -> FakeQWeather:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def fail_next(self, code: str) -> None:
         """The next request answers with this error code ("429", "500")."""

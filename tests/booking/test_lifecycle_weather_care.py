@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -19,14 +15,14 @@ from bot.booking.lifecycle import WEATHER_CARE, confirm_booking
 from bot.channels.registry import NO_PUSH as NO_PUSH_TEMPLATE
 from bot.hotline.clock import LOCAL, aware
 from bot.hotline.scheduler import run_due
-from bot.launcher import server_env
 from bot.store.base import utcnow
 from bot.store.booking import Booking
-from bot.store.database import PROJECT_ROOT, session_scope
+from bot.store.database import session_scope
 from bot.store.workorder import ScheduledJob
 from tests.booking.fake_weather import FakeQWeather
 from tests.booking.test_lifecycle import book, confirm, logged, traveller_wrote, wechat_account
 from tests.channels.fake_wechat import FakeWeChatAPI
+from tests.scheduler_process import crash_then_restart
 
 EVENING_BEFORE = datetime(2026, 12, 3, 18, 0, tzinfo=LOCAL)  # check-in is on 2026-12-04
 NOTE = "康飞:出行关怀:济南明日小雨,8-18度,感谢您的预定,祝您旅途愉快。"
@@ -133,16 +129,6 @@ def test_a_channel_that_cannot_push_is_recorded_as_the_reason(database, qweather
     assert logged("rest:u-1")[-1] == (NOTE, "refused", NO_PUSH)
 
 
-def start_scheduler(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "scheduler", "--poll", "0.2"],
-        cwd=PROJECT_ROOT,
-        env=server_env(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def test_the_note_pending_across_a_scheduler_crash_still_goes_out(database, wechat, qweather):
     today = utcnow().astimezone(LOCAL).date()
     qweather.today = today
@@ -155,22 +141,10 @@ def test_the_note_pending_across_a_scheduler_crash_still_goes_out(database, wech
         session.execute(update(ScheduledJob).values(due_at=utcnow() + timedelta(seconds=6)))
     wechat_env = {k: v for k, v in os.environ.items() if k.startswith("WECHAT_")}
     env = {"DATABASE_URL": database, **qweather.env(), **wechat_env}
-    first = start_scheduler(env)
-    try:
-        time.sleep(2)
-        assert first.poll() is None and the_job().status == "pending"
-    finally:
-        first.send_signal(signal.SIGKILL)  # a crash, not a clean stop
-        first.wait()
-    second = start_scheduler(env)
-    try:
-        deadline = time.monotonic() + 30
-        while the_job().status != "done":
-            assert time.monotonic() < deadline, "the note did not go out after the restart"
-            assert second.poll() is None
-            time.sleep(0.2)
-    finally:
-        second.send_signal(signal.SIGINT)
-        assert second.wait(15) == 0
+    crash_then_restart(
+        env,
+        pending=lambda: the_job().status == "pending",
+        done=lambda: the_job().status == "done",
+    )
     assert the_job().outcome == "sent"
     assert wechat.sent_to(sender_id.split(":")[1])[-1] == NOTE

@@ -27,7 +27,7 @@ import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from itertools import cycle
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,6 +35,8 @@ import httpx
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
+
+from tests.fake_http import LocalHTTPServer
 
 WECHAT_TIMEOUT = 5.0  # WeChat drops the connection after 5 s …
 WECHAT_RESENDS = 3  # … and re-sends the same push, three times in total
@@ -198,7 +200,7 @@ class SentMessage:
     at: float
 
 
-class FakeWeChatAPI:
+class FakeWeChatAPI(LocalHTTPServer):
     """`/cgi-bin/token` and `/cgi-bin/message/custom/send` over real HTTP."""
 
     def __init__(self, account: Account = Account()) -> None:
@@ -212,22 +214,7 @@ class FakeWeChatAPI:
         self._replaced: set[str] = set()
         self._fail_next: list[int] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> FakeWeChatAPI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._listen(self._handler())
 
     def now(self) -> float:
         return time.time() + self.clock_offset
