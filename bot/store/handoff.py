@@ -13,7 +13,6 @@ from sqlalchemy.orm import relationship
 from bot.store.base import Base, utcnow
 
 OPEN_STATUSES = ("waiting", "claimed", "next_shift")
-HANDOFF_STATUSES = (*OPEN_STATUSES, "closed", "handed_back")
 
 
 class HandoffRequest(Base):

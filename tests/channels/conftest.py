@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store.database import database_url, migrate
+from bot.store.conversation import Conversation, find_conversation
+from bot.store.database import database_url, migrate, session_scope
 from bot.store.recorder import recorder_for
 
 
@@ -22,3 +23,10 @@ def settled() -> None:
     """Wait for the writes a webhook queued before it answered (the transcript recorder
     stores them off the request's path), so the test reads what the request recorded."""
     recorder_for(database_url()).flush()
+
+
+def conversation(sender_id: str) -> Conversation | None:
+    """The conversation as the webhook recorded it, once its queued writes are stored."""
+    settled()
+    with session_scope() as session:
+        return find_conversation(session, sender_id)

@@ -19,7 +19,7 @@ from bot.channels.qq import QQSender, QQWebhook, signing_key
 from bot.store.conversation import Conversation, Message, note_inbound
 from bot.store.database import session_scope
 from bot.store.outbound import OutboundMessage
-from tests.channels.conftest import settled
+from tests.channels.conftest import conversation, settled
 from tests.channels.fake_qq import FakeQQApi, Push, QQPusher, deliver, to_webhook
 
 APP_ID, SECRET = "102000001", "testSecretForTheFakeQQBot"
@@ -79,14 +79,6 @@ def outbound(sender_id: str) -> list[OutboundMessage]:
                 .order_by(OutboundMessage.id)
             ).scalars()
         )
-
-
-def conversation(sender_id: str) -> Conversation | None:
-    settled()
-    with session_scope() as session:
-        return session.execute(
-            select(Conversation).where(Conversation.sender_id == sender_id)
-        ).scalar_one_or_none()
 
 
 def write(sender_id: str, context: dict, ago: timedelta = timedelta(0)) -> None:

@@ -18,7 +18,7 @@ from bot.channels.wechat import WeChatInput
 from bot.store.conversation import Conversation, Message
 from bot.store.database import session_scope
 from bot.store.outbound import OutboundMessage
-from tests.channels.conftest import settled
+from tests.channels.conftest import conversation, settled
 from tests.channels.fake_wechat import (
     Account,
     FakeWeChatAPI,
@@ -78,14 +78,6 @@ def configure(monkeypatch: pytest.MonkeyPatch, api: FakeWeChatAPI, db: str):
 def running(channel: WeChatInput, bot: StubBot) -> Iterator[WebhookServer]:
     with WebhookServer(channel, bot) as server:
         yield server
-
-
-def conversation(sender_id: str) -> Conversation | None:
-    settled()
-    with session_scope() as session:
-        return session.execute(
-            select(Conversation).where(Conversation.sender_id == sender_id)
-        ).scalar_one_or_none()
 
 
 def transcript(sender_id: str) -> list[str]:
