@@ -7,18 +7,16 @@ server makes a benchmark report bad figures, never hang.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import math
 import random
 import time
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 import httpx
 
-from bench.conversations import PARSE_MESSAGES, SCRIPTS, Script
+from bench.conversations import PARSE_MESSAGES, Script
 
 REQUEST_TIMEOUT = 30.0  # a reply slower than this counts as a failure
 THINK_MEAN = 1.0  # seconds a user takes to read a reply and type the next message
@@ -107,62 +105,6 @@ async def say(http: httpx.AsyncClient, rasa_url: str, conversation: Conversation
     return "\n".join(m["text"] for m in response.json() if "text" in m)
 
 
-def scripts_from(start: int) -> itertools.cycle[Script]:
-    return itertools.cycle(SCRIPTS[start:] + SCRIPTS[:start])
-
-
-async def cold_pass(rasa_url: str) -> tuple[Latencies, Outcome]:
-    """Each script once, back to back, on a server that has not answered anything yet."""
-    latencies, outcome = Latencies(), Outcome()
-    async with client() as http:
-        for script in SCRIPTS:
-            conversation = Conversation(script)
-            while not conversation.done:
-                started = time.perf_counter()
-                try:
-                    reply = await say(http, rasa_url, conversation)
-                except httpx.HTTPError as error:
-                    outcome.fail(conversation, repr(error))
-                    break
-                latencies.seconds.append(time.perf_counter() - started)
-                outcome.record(conversation, reply)
-    return latencies, outcome
-
-
-async def thinking_users(
-    rasa_url: str, users: int, warmup: float, duration: float, seed: int = 1
-) -> tuple[Latencies, Outcome]:
-    """Closed loop: each user sends its next message an exponential think time after a reply.
-
-    Messages sent during the warm-up are not measured; no message is sent after the window.
-    """
-    rng = random.Random(seed)
-    latencies, outcome = Latencies(elapsed=duration), Outcome()
-    begin = time.perf_counter()
-    measure_from, stop_at = begin + warmup, begin + warmup + duration
-
-    async def user(number: int, http: httpx.AsyncClient) -> None:
-        for script in scripts_from(number % len(SCRIPTS)):
-            conversation = Conversation(script)
-            while not conversation.done:
-                await asyncio.sleep(rng.expovariate(1 / THINK_MEAN))
-                started = time.perf_counter()
-                if started >= stop_at:
-                    return
-                try:
-                    reply = await say(http, rasa_url, conversation)
-                except httpx.HTTPError as error:
-                    outcome.fail(conversation, repr(error))
-                    break
-                if started >= measure_from:
-                    latencies.add(script, time.perf_counter() - started)
-                outcome.record(conversation, reply)
-
-    async with client() as http:
-        await asyncio.gather(*(user(n, http) for n in range(users)))
-    return latencies, outcome
-
-
 async def poisson_arrivals(rate: float, seconds: float, rng: random.Random) -> AsyncIterator[float]:
     """Arrival times of a Poisson process of `rate` per second over `seconds`, each one
     yielded when it is due (open loop: arrivals do not wait for replies)."""
@@ -179,55 +121,6 @@ class Step:
     offered: float  # messages per second
     latencies: Latencies
     failed: int
-
-
-async def open_loop(
-    rasa_url: str, rates: Sequence[float], step_seconds: float, budget: float, seed: int = 2
-) -> tuple[list[Step], Outcome]:
-    """Poisson arrivals at each rate in turn, until p99 passes 1 s or the time budget runs out.
-
-    An arrival is the next message of a conversation not waiting for a reply (a new one if all
-    are), so each sender still talks in turns. Latency counts from the arrival, so a queue in
-    the client's connection pool counts against the server as it would for real users.
-    """
-    rng = random.Random(seed)
-    outcome = Outcome()
-    idle: deque[Conversation] = deque()
-    steps: list[Step] = []
-    give_up_at = time.perf_counter() + budget
-    new_conversations = (Conversation(script) for script in itertools.cycle(SCRIPTS))
-
-    async def turn(
-        http: httpx.AsyncClient, conversation: Conversation, step: Step, arrived: float
-    ) -> None:
-        try:
-            reply = await say(http, rasa_url, conversation)
-        except httpx.HTTPError as error:
-            step.failed += 1
-            step.latencies.seconds.append(REQUEST_TIMEOUT)
-            outcome.fail(conversation, repr(error))
-            return
-        step.latencies.seconds.append(time.perf_counter() - arrived)
-        outcome.record(conversation, reply)
-        if not conversation.done:
-            idle.append(conversation)
-
-    async with client() as http:
-        for rate in rates:
-            if time.perf_counter() + step_seconds > give_up_at:
-                break
-            step = Step(rate, Latencies(), failed=0)
-            tasks = []
-            start = time.perf_counter()
-            async for arrival in poisson_arrivals(rate, step_seconds, rng):
-                conversation = idle.popleft() if idle else next(new_conversations)
-                tasks.append(asyncio.create_task(turn(http, conversation, step, arrival)))
-            await asyncio.gather(*tasks)  # bounded by the request timeout
-            step.latencies.elapsed = time.perf_counter() - start  # replies/s, backlog included
-            steps.append(step)
-            if step.latencies.p(99) > 1.0:
-                break
-    return steps, outcome
 
 
 async def parse_latencies(rasa_url: str, rounds: int, warmup_rounds: int = 1) -> Latencies:

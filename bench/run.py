@@ -15,10 +15,12 @@ import time
 from dataclasses import dataclass, field
 
 from bench import load, machine
+from bench.conversations import SCRIPTS
 from bench.load import Latencies, Outcome, Step, percentile
 from bench.report import latency_row, ms, ratio, table
 from bench.stack import BASELINE, FULL, Stack, peak_memory, running
 from bench.training import Training, train
+from bench.wechat_load import Rest, cold_pass, open_loop, thinking_users
 from bot.launcher import DEFAULT_MODEL
 
 TARGET_P99 = 0.300  # seconds, at 20 thinking users
@@ -62,18 +64,21 @@ def measure(stack: Stack, settings: Settings, users: list[int], saturate: bool) 
     progress(f"starting {stack.name}")
     with running(stack) as servers:
         url = servers.rasa_url
-        figures.cold, outcome = asyncio.run(load.cold_pass(url))
+        rest = Rest(url)
+        cold, outcome = asyncio.run(cold_pass(rest, SCRIPTS))
+        figures.cold = cold.latencies
         figures.absorb(outcome)
         progress(f"cold pass done; /model/parse × {settings.parse_rounds} rounds")
         figures.parse = asyncio.run(load.parse_latencies(url, settings.parse_rounds))
         for n in users:
             progress(f"{n} thinking users, {settings.warmup:.0f} s + {settings.duration:.0f} s")
-            run = load.thinking_users(url, n, settings.warmup, settings.duration)
-            figures.loads[n], outcome = asyncio.run(run)
+            run = thinking_users(rest, SCRIPTS, n, settings.warmup, settings.duration)
+            result, outcome = asyncio.run(run)
+            figures.loads[n] = result.latencies
             figures.absorb(outcome)
         if saturate:
             progress(f"saturation search, ≤ {settings.saturation_budget:.0f} s")
-            run = load.open_loop(url, RATES, settings.step_seconds, settings.saturation_budget)
+            run = open_loop(rest, SCRIPTS, RATES, settings.step_seconds, settings.saturation_budget)
             figures.saturation, outcome = asyncio.run(run)
             figures.absorb(outcome)
         figures.memory = peak_memory(servers)

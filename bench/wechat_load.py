@@ -1,5 +1,6 @@
-"""Traffic for `python -m bench.wechat`: the same thinking users and open-loop arrivals over two
-transports, an encrypted WeChat push and Rasa's REST channel, so that their figures compare.
+"""The benchmarks' traffic: cold turns, thinking users and open-loop arrivals over a transport,
+Rasa's REST channel (`python -m bench.run`, and beside WeChat in `python -m bench.wechat`) or an
+encrypted WeChat push, so that their figures compare.
 
 The timed part is one HTTP request: the webhook's response time, which is what WeChat waits on
 (5 s at most). A WeChat answer is either the passive reply (encrypted XML) or `success`, and then
@@ -53,6 +54,7 @@ class Answer:
 
 class Transport(Protocol):
     name: str
+    timeout: float  # what a failed message counts as, in seconds
 
     def conversation(self, script: Script) -> Conversation: ...
 
@@ -65,6 +67,7 @@ class Rest:
 
     rasa_url: str
     name: str = "REST"
+    timeout: float = load.REQUEST_TIMEOUT  # a reply slower than this counts as a failure
 
     def conversation(self, script: Script) -> Conversation:
         return Conversation(script)
@@ -82,6 +85,7 @@ class WeChat:
     api: FakeWeChatAPI
     account: Account = field(default_factory=Account)
     name: str = "WeChat"
+    timeout: float = WECHAT_TIMEOUT  # WeChat hangs up after 5 s
 
     def __post_init__(self) -> None:
         self.pusher = Pusher(self.webhook_url, self.account, mode="safe", api=self.api)
@@ -181,7 +185,10 @@ async def thinking_users(
     duration: float,
     seed: int = 1,
 ) -> tuple[Load, Outcome]:
-    """bench.load.thinking_users over any transport: exponential think time after each reply."""
+    """Closed loop: each user sends its next message an exponential think time after a reply.
+
+    Messages sent during the warm-up are not measured; no message is sent after the window.
+    """
     rng = random.Random(seed)
     result, outcome = Load(Latencies(elapsed=duration)), Outcome()
     begin = time.perf_counter()
@@ -218,9 +225,11 @@ async def open_loop(
     budget: float,
     seed: int = 2,
 ) -> tuple[list[OpenStep], Outcome]:
-    """bench.load.open_loop over any transport: Poisson arrivals, rate by rate, until p99 > 1 s.
+    """Poisson arrivals, rate by rate, until p99 passes 1 s or the time budget runs out.
 
-    Latency counts from the arrival. A conversation whose reply comes through the API is busy
+    An arrival is the next message of a conversation not waiting for a reply (a new one if all
+    are), so each sender still talks in turns. Latency counts from the arrival, so a queue in
+    the client's connection pool counts against the server as it would for real users. A conversation whose reply comes through the API is busy
     until it arrives; arrivals meanwhile go to other conversations.
     """
     rng = random.Random(seed)
@@ -237,7 +246,7 @@ async def open_loop(
             answer = await transport.say(http, conversation)
         except httpx.HTTPError as error:
             step.failed += 1
-            step.latencies.seconds.append(WECHAT_TIMEOUT)
+            step.latencies.seconds.append(transport.timeout)
             outcome.fail(conversation, repr(error))
             return
         step.latencies.seconds.append(answer.responded - arrived)
