@@ -15,19 +15,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.handoff import live
 from bot.store.base import utcnow
-from bot.store.conversation import Conversation, find_conversation, get_or_create_conversation
+from bot.store.conversation import find_conversation, get_or_create_conversation
 from bot.store.handoff import OPEN_STATUSES, HandoffEvent, HandoffNote, HandoffRequest
 from bot.store.operator import Operator
 
 # Until the queue has history, a wait is estimated at this many seconds per person ahead.
 DEFAULT_SECONDS_PER_REQUEST = 120
 RECENT_CLAIMS = 20
-# A queue listing shows each request's conversation and operator: load them with the list,
-# but not the conversations' messages (which Conversation loads eagerly for exports).
-LISTED_WITH = (
-    selectinload(HandoffRequest.conversation).lazyload(Conversation.messages),
-    selectinload(HandoffRequest.operator),
-)
+# A queue listing shows each request's conversation and operator: load them with the list.
+LISTED_WITH = (selectinload(HandoffRequest.conversation), selectinload(HandoffRequest.operator))
 
 
 class HandoffError(Exception):

@@ -27,9 +27,9 @@ class Conversation(Base):
     last_inbound_at = Column(DateTime(timezone=True), nullable=True)
     reply_context = Column(JSON, nullable=True)
 
-    messages = relationship(
-        "Message", back_populates="conversation", order_by="Message.id", lazy="selectin"
-    )
+    # Loaded only when read (exports ask for it): every message the bot records looks its
+    # conversation up, and must not read the whole transcript to do so.
+    messages = relationship("Message", back_populates="conversation", order_by="Message.id")
 
 
 class Message(Base):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from bot.store.booking import Booking
 from bot.store.conversation import Conversation
@@ -51,7 +52,9 @@ def workorder_rows() -> Iterator[dict[str, Any]]:
 def conversation_rows() -> Iterator[dict[str, Any]]:
     with session_scope() as session:
         for conversation in session.execute(
-            select(Conversation).order_by(Conversation.id)
+            select(Conversation)
+            .options(selectinload(Conversation.messages))
+            .order_by(Conversation.id)
         ).scalars():
             yield {
                 "sender_id": conversation.sender_id,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from bot.store.conversation import Conversation, find_conversation
+from bot.store.conversation import Conversation
 from bot.store.database import database_url, migrate, session_scope
 from bot.store.recorder import recorder_for
 
@@ -26,7 +28,11 @@ def settled() -> None:
 
 
 def conversation(sender_id: str) -> Conversation | None:
-    """The conversation as the webhook recorded it, once its queued writes are stored."""
+    """The conversation as the webhook recorded it, with its transcript, once its queued
+    writes are stored."""
     settled()
     with session_scope() as session:
-        return find_conversation(session, sender_id)
+        query = select(Conversation).where(Conversation.sender_id == sender_id)
+        return session.execute(
+            query.options(selectinload(Conversation.messages))
+        ).scalar_one_or_none()
