@@ -20,18 +20,24 @@ import redis.asyncio as aioredis
 
 # Platforms give up re-sending within seconds; five minutes covers slow retries and restarts.
 TTL_SECONDS = 300
-# How often a re-sent copy on another server looks for the reply in Redis.
-POLL_SECONDS = 0.02
+# How often a re-sent copy looks for a reply published by another server process. A copy in
+# the process that runs the bot is woken at once instead; polling is only for the rare retry
+# that lands on another server, and must not cost the busy server a Redis read every few ms.
+POLL_SECONDS = 0.2
 
 
 class ReplyLedger(ABC):
+    def __init__(self) -> None:
+        # Requests in this process waiting for a reply: `publish` here wakes them at once.
+        self._waiters: dict[str, list[asyncio.Event]] = {}
+
     @abstractmethod
     async def claim(self, key: str) -> bool:
         """True for the first copy of a message, False for every re-sent copy."""
 
     @abstractmethod
-    async def publish(self, key: str, texts: list[str]) -> None:
-        """The bot's reply to the message is ready."""
+    async def _store(self, key: str, texts: list[str]) -> None:
+        """Keep the reply where every server process can read it."""
 
     @abstractmethod
     async def reply(self, key: str) -> list[str] | None:
@@ -41,28 +47,44 @@ class ReplyLedger(ABC):
     async def take_delivery(self, key: str) -> bool:
         """True exactly once per message: whoever gets it delivers the reply."""
 
+    async def publish(self, key: str, texts: list[str]) -> None:
+        """The bot's reply to the message is ready."""
+        await self._store(key, texts)
+        for event in self._waiters.pop(key, []):
+            event.set()
+
     async def wait(self, key: str, timeout: float) -> list[str] | None:
+        event = asyncio.Event()
+        self._waiters.setdefault(key, []).append(event)
         deadline = time.monotonic() + timeout
-        while True:
-            texts = await self.reply(key)
-            if texts is not None or time.monotonic() >= deadline:
-                return texts
-            await asyncio.sleep(POLL_SECONDS)
+        try:
+            while True:
+                texts = await self.reply(key)
+                remaining = deadline - time.monotonic()
+                if texts is not None or remaining <= 0:
+                    return texts
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(event.wait(), min(remaining, POLL_SECONDS))
+        finally:
+            waiting = self._waiters.get(key, [])
+            if event in waiting:
+                waiting.remove(event)
+            if not waiting:
+                self._waiters.pop(key, None)
 
 
 class MemoryLedger(ReplyLedger):
     def __init__(self) -> None:
+        super().__init__()
         self._seen: dict[str, float] = {}
         self._replies: dict[str, list[str]] = {}
         self._delivered: set[str] = set()
-        self._ready: dict[str, asyncio.Event] = {}
 
     def _expire(self) -> None:
         cutoff = time.monotonic() - TTL_SECONDS
         for key in [k for k, at in self._seen.items() if at < cutoff]:
             self._seen.pop(key, None)
             self._replies.pop(key, None)
-            self._ready.pop(key, None)
             self._delivered.discard(key)
 
     async def claim(self, key: str) -> bool:
@@ -72,18 +94,8 @@ class MemoryLedger(ReplyLedger):
         self._seen[key] = time.monotonic()
         return True
 
-    async def publish(self, key: str, texts: list[str]) -> None:
+    async def _store(self, key: str, texts: list[str]) -> None:
         self._replies[key] = texts
-        self._event(key).set()
-
-    async def wait(self, key: str, timeout: float) -> list[str] | None:
-        # In one process the waiter is woken the moment the reply is published, not polled.
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._event(key).wait(), timeout)
-        return self._replies.get(key)
-
-    def _event(self, key: str) -> asyncio.Event:
-        return self._ready.setdefault(key, asyncio.Event())
 
     async def reply(self, key: str) -> list[str] | None:
         return self._replies.get(key)
@@ -97,6 +109,7 @@ class MemoryLedger(ReplyLedger):
 
 class RedisLedger(ReplyLedger):
     def __init__(self, url: str, prefix: str = "bot:inbound") -> None:
+        super().__init__()
         self._redis = aioredis.Redis.from_url(url)
         self._prefix = prefix
 
@@ -106,7 +119,7 @@ class RedisLedger(ReplyLedger):
     async def claim(self, key: str) -> bool:
         return bool(await self._redis.set(self._key(key, "seen"), 1, nx=True, ex=TTL_SECONDS))
 
-    async def publish(self, key: str, texts: list[str]) -> None:
+    async def _store(self, key: str, texts: list[str]) -> None:
         await self._redis.set(self._key(key, "reply"), json.dumps(texts), ex=TTL_SECONDS)
 
     async def reply(self, key: str) -> list[str] | None:

@@ -45,3 +45,19 @@ def test_waiting_for_a_reply_gives_up_at_the_deadline(ledgers):
         assert await first.wait(key, timeout=0.2) is None
 
     asyncio.run(scenario())
+
+
+def test_every_copy_waiting_in_the_same_process_gets_the_reply_and_leaves_nothing_behind():
+    ledger = RedisLedger(REDIS_URL)
+    key = f"weibo:{uuid.uuid4().hex}"
+
+    async def scenario():
+        await ledger.claim(key)
+        waiting = [asyncio.ensure_future(ledger.wait(key, timeout=2)) for _ in range(2)]
+        await asyncio.sleep(0)  # both are waiting before the reply is published
+        await ledger.publish(key, ["好的,请稍等,马上为您查询!"])
+        assert await asyncio.gather(*waiting) == [["好的,请稍等,马上为您查询!"]] * 2
+        assert await ledger.wait(key, timeout=0) == ["好的,请稍等,马上为您查询!"]
+
+    asyncio.run(scenario())
+    assert ledger._waiters == {}  # a server running for weeks does not collect dead waiters
