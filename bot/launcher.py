@@ -21,6 +21,7 @@ from typing import IO
 import httpx
 
 from bot.store.database import PROJECT_ROOT, migrate
+from bot.workers import WorkerSettingError, rasa_workers
 
 RASA_DIR = PROJECT_ROOT / "bot" / "rasa"
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "bot.tar.gz"
@@ -89,6 +90,10 @@ class Servers:
         }  # fmt: skip
 
     def start(self, timeout: float = 180.0) -> None:
+        try:
+            rasa_workers(self.env)
+        except WorkerSettingError as error:
+            raise ServerStartError(str(error)) from None
         for name, command in self.commands().items():
             if name not in self.services:
                 continue
@@ -182,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n  Web chat:  {servers.chat_url}", flush=True)
             print(f"  Hotline:   {servers.chat_url}?line=hotline", flush=True)
             print(f"  REST API:  {servers.rasa_url}/webhooks/rest/webhook", flush=True)
+            workers = rasa_workers(servers.env)
+            print(f"  Rasa:      {workers} server process{'es' if workers > 1 else ''}", flush=True)
             print(f"  Console:   {servers.console_url}/\n", flush=True)
             return servers.wait()
     except KeyboardInterrupt:

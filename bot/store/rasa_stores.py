@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot import rasa_speedups
 from bot.store.database import database_url, get_engine
 from bot.store.recorder import recorder_for
+from bot.workers import rasa_workers
 
 # The Rasa server loads this module through endpoints.yml before it serves anything.
 rasa_speedups.apply()
@@ -54,6 +55,7 @@ class EnvLockStore:
     """
 
     def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
+        rasa_workers(os.environ)  # several workers with in-process locks: refuse to serve
         url = os.environ.get("REDIS_URL")
         if not url:
             return InMemoryLockStore()

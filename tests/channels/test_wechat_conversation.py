@@ -1,16 +1,18 @@
 """A whole hotel booking over WeChat in safe (AES) mode: the fake WeChat pushes to the real Rasa
-server and action server, on the trained model."""
+server and action server, on the trained model. Once as `make run` starts it (SQLite, one
+process), once as a production deployment (PostgreSQL, Redis, two Rasa worker processes)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.launcher import Servers
 from bot.store.booking import Booking
-from bot.store.database import session_scope
+from bot.store.database import migrate, session_scope
 from tests.channels.fake_wechat import (
     UNAVAILABLE,
     Account,
@@ -19,9 +21,11 @@ from tests.channels.fake_wechat import (
     text_push,
     wait_for,
 )
+from tests.conftest import postgres_database
 from tests.servers import HOTEL_BOOKING, running_servers, said
 
 ACCOUNT = Account()
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +34,31 @@ def api() -> Iterator[FakeWeChatAPI]:
         yield api
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory, api: FakeWeChatAPI) -> Iterator[Servers]:
+@pytest.fixture(scope="module", params=["embedded", "two workers"])
+def servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, api: FakeWeChatAPI
+) -> Iterator[Servers]:
     # Only the channel under test: the others need settings of their own.
     credentials = {"rest": None, "bot.channels.wechat.WeChatInput": None}
     work = tmp_path_factory.mktemp("wechat_servers")
-    with running_servers(work, ACCOUNT.env("safe", api.base_url), credentials) as running:
-        yield running
+    env = ACCOUNT.env("safe", api.base_url)
+    if request.param == "embedded":
+        with running_servers(work, env, credentials) as running:
+            yield running
+        return
+    # Locks, the reply ledger and the access token shared through Redis between the workers.
+    with postgres_database("bot_workers") as database_url:
+        migrate(database_url)
+        env |= {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "SANIC_WORKERS": "2"}
+        with running_servers(work, env, credentials) as running:
+            assert len(worker_processes(running)) == 2
+            yield running
+
+
+def worker_processes(servers: Servers) -> list[str]:
+    """The Rasa server's child processes: Sanic's workers."""
+    tasks = Path(f"/proc/{servers.processes['rasa'].pid}/task").glob("*/children")
+    return [pid for task in tasks for pid in task.read_text().split()]
 
 
 def test_a_hotel_booking_over_wechat_in_safe_mode(servers, api, monkeypatch):
