@@ -28,8 +28,8 @@ POLL_SECONDS = 0.2
 
 class ReplyLedger(ABC):
     def __init__(self) -> None:
-        # Requests in this process waiting for a reply: `publish` here wakes them at once.
-        self._waiters: dict[str, list[asyncio.Event]] = {}
+        # Requests in this process waiting for a reply: `publish` here hands it to them at once.
+        self._waiters: dict[str, list[asyncio.Future[list[str]]]] = {}
 
     @abstractmethod
     async def claim(self, key: str) -> bool:
@@ -49,26 +49,31 @@ class ReplyLedger(ABC):
 
     async def publish(self, key: str, texts: list[str]) -> None:
         """The bot's reply to the message is ready."""
+        # Waiters here first: under load every round trip to Redis on the way to the user
+        # costs a turn of a busy event loop.
+        for waiter in self._waiters.pop(key, []):
+            if not waiter.done():
+                waiter.set_result(texts)
         await self._store(key, texts)
-        for event in self._waiters.pop(key, []):
-            event.set()
 
     async def wait(self, key: str, timeout: float) -> list[str] | None:
-        event = asyncio.Event()
-        self._waiters.setdefault(key, []).append(event)
+        waiter: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(key, []).append(waiter)
         deadline = time.monotonic() + timeout
         try:
             while True:
-                texts = await self.reply(key)
+                texts = await self.reply(key)  # published before this copy began to wait
                 remaining = deadline - time.monotonic()
                 if texts is not None or remaining <= 0:
                     return texts
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(event.wait(), min(remaining, POLL_SECONDS))
+                    return await asyncio.wait_for(
+                        asyncio.shield(waiter), min(remaining, POLL_SECONDS)
+                    )
         finally:
             waiting = self._waiters.get(key, [])
-            if event in waiting:
-                waiting.remove(event)
+            if waiter in waiting:
+                waiting.remove(waiter)
             if not waiting:
                 self._waiters.pop(key, None)
 
