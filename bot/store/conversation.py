@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, relationship
 
 from bot.store.base import Base, utcnow
@@ -58,21 +69,54 @@ def note_inbound(
     service_line: str,
     reply_context: dict[str, Any],
     record_text: str | None = None,
-) -> Conversation:
+) -> None:
     """A platform message arrived: reopen the reply window, keep what a reply needs, and
     record messages the bot does not read itself (images, events) in the transcript."""
-    conversation = get_or_create_conversation(session, sender_id, channel)
-    conversation.last_inbound_at = at
-    conversation.reply_context = reply_context
-    conversation.service_line = service_line
+    conversation = conversation_id(session, sender_id, channel)
+    changes: dict[str, Any] = {
+        "last_inbound_at": at,
+        "reply_context": reply_context,
+        "service_line": service_line,
+    }
     if record_text is not None:
-        session.add(
-            Message(
-                conversation_id=conversation.id, direction="in", text=record_text, created_at=at
-            )
+        add_message(session, conversation, direction="in", text=record_text, at=at)
+        changes["last_message_at"] = at
+    update_conversation(session, conversation, **changes)
+
+
+# The recorder writes every message of every turn: these statements skip loading rows into
+# objects and the session's unit of work, which cost more than the writes themselves.
+
+
+def conversation_id(session: Session, sender_id: str, channel: str | None = None) -> int:
+    """The conversation's id, created on its first message."""
+    found = session.execute(
+        select(Conversation.id, Conversation.channel).where(Conversation.sender_id == sender_id)
+    ).one_or_none()
+    if found is None or (channel and found.channel == "unknown"):
+        return get_or_create_conversation(session, sender_id, channel).id
+    return found.id
+
+
+def add_message(
+    session: Session,
+    conversation: int,
+    *,
+    direction: str,
+    text: str | None,
+    at: datetime,
+    intent: str | None = None,
+) -> None:
+    session.execute(
+        insert(Message).values(
+            conversation_id=conversation, direction=direction, text=text, intent=intent,
+            created_at=at,
         )
-        conversation.last_message_at = at
-    return conversation
+    )  # fmt: skip
+
+
+def update_conversation(session: Session, conversation: int, **changes: Any) -> None:
+    session.execute(update(Conversation).where(Conversation.id == conversation).values(**changes))
 
 
 def find_conversation(session: Session, sender_id: str) -> Conversation | None:

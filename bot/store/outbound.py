@@ -7,11 +7,11 @@ nothing an operator writes is silently lost.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.store.base import Base, utcnow
-from bot.store.conversation import Conversation, get_or_create_conversation
+from bot.store.conversation import Conversation, conversation_id
 
 DELIVERY_STATUSES = ("passive", "sent", "refused", "failed")
 
@@ -38,21 +38,19 @@ def record_outbound(
     status: str,
     reason: str | None = None,
     platform_message_id: str | None = None,
-) -> OutboundMessage:
+) -> None:
     if status not in DELIVERY_STATUSES:
         raise ValueError(f"unknown delivery status {status!r}")
-    conversation = get_or_create_conversation(session, sender_id, channel)
-    message = OutboundMessage(
-        conversation_id=conversation.id,
-        channel=channel,
-        text=text,
-        status=status,
-        reason=reason,
-        platform_message_id=platform_message_id,
+    session.execute(
+        insert(OutboundMessage).values(
+            conversation_id=conversation_id(session, sender_id, channel),
+            channel=channel,
+            text=text,
+            status=status,
+            reason=reason,
+            platform_message_id=platform_message_id,
+        )
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def delivered_since(

@@ -21,7 +21,7 @@ from rasa.shared.core.constants import IS_EXTERNAL
 from sqlalchemy.orm import Session
 
 from bot.handoff import live
-from bot.store.conversation import Message, get_or_create_conversation
+from bot.store.conversation import add_message, conversation_id, update_conversation
 from bot.store.database import database_url, session_scope
 
 logger = logging.getLogger(__name__)
@@ -34,22 +34,20 @@ def _record(session: Session, event: dict[str, Any], direction: str) -> None:
         return  # an intent triggered through Rasa's API (the console's hand-back), not said
     at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
     metadata = event.get("metadata") or {}
-    conversation = get_or_create_conversation(
-        session, event["sender_id"], event.get("input_channel")
-    )
-    if direction == "in" and metadata.get("service_line"):
-        conversation.service_line = metadata["service_line"]
+    conversation = conversation_id(session, event["sender_id"], event.get("input_channel"))
     intent = (event.get("parse_data") or {}).get("intent") or {}
-    session.add(
-        Message(
-            conversation_id=conversation.id,
-            direction=direction,
-            text=event.get("text"),
-            intent=intent.get("name"),
-            created_at=at,
-        )
+    add_message(
+        session,
+        conversation,
+        direction=direction,
+        text=event.get("text"),
+        intent=intent.get("name"),
+        at=at,
     )
-    conversation.last_message_at = at
+    changes: dict[str, Any] = {"last_message_at": at}
+    if direction == "in" and metadata.get("service_line"):
+        changes["service_line"] = metadata["service_line"]
+    update_conversation(session, conversation, **changes)
     # Operators watching this conversation see the message once it is stored.
     live.announce_conversation(session, event["sender_id"])
 
