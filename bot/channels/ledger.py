@@ -56,7 +56,10 @@ class ReplyLedger(ABC):
                 waiter.set_result(texts)
         await self._store(key, texts)
 
-    async def wait(self, key: str, timeout: float) -> list[str] | None:
+    async def wait(self, key: str, timeout: float, runs_here: bool = False) -> list[str] | None:
+        """The reply, once published; None after `timeout` seconds. `runs_here`: this process
+        runs the bot on the message, so its publish wakes the waiter and nothing need be
+        polled (a busy server must not spend its loop's turns looking)."""
         waiter: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(key, []).append(waiter)
         deadline = time.monotonic() + timeout
@@ -68,8 +71,11 @@ class ReplyLedger(ABC):
                     return texts
                 with contextlib.suppress(asyncio.TimeoutError):
                     return await asyncio.wait_for(
-                        asyncio.shield(waiter), min(remaining, POLL_SECONDS)
+                        asyncio.shield(waiter),
+                        remaining if runs_here else min(remaining, POLL_SECONDS),
                     )
+                if runs_here:
+                    return None
         finally:
             waiting = self._waiters.get(key, [])
             if waiter in waiting:

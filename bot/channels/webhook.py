@@ -117,7 +117,8 @@ class PlatformWebhook(ABC):
             return response.text(rejected.reason, status=rejected.status)
         if inbound is None:
             return self.ack(None)
-        if await self.ledger.claim(inbound.dedup_key):
+        claimed = await self.ledger.claim(inbound.dedup_key)
+        if claimed:
             deadline = None if self.passive_deadline is None else started + self.passive_deadline
             # Shielded: if the platform hangs up now, the server cancels this handler, but a
             # claimed message must still be recorded and run (re-sends will be skipped).
@@ -125,7 +126,7 @@ class PlatformWebhook(ABC):
         if self.passive_deadline is None:
             return self.ack(inbound)
         remaining = max(0.0, started + self.passive_deadline - time.monotonic())
-        texts = await self.ledger.wait(inbound.dedup_key, remaining)
+        texts = await self.ledger.wait(inbound.dedup_key, remaining, runs_here=claimed)
         if texts and await self.ledger.take_delivery(inbound.dedup_key):
             passive, rest = self.fit_passive(texts)
             recorder_for(database_url()).submit(
