@@ -42,6 +42,7 @@ eval: $(MODEL)
 
 bench: $(MODEL)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.wechat
 	$(BIN)/python -m bench.handoff
 
 lint: $(INSTALLED)

@@ -40,6 +40,13 @@ class Latencies:
         self.seconds.append(seconds)
         self.by_script.setdefault(script.name, []).append(seconds)
 
+    def extend(self, other: Latencies) -> None:
+        """Add another window's figures to this one's."""
+        self.seconds += other.seconds
+        self.elapsed += other.elapsed
+        for name, values in other.by_script.items():
+            self.by_script.setdefault(name, []).extend(values)
+
     def p(self, q: float) -> float:
         return percentile(self.seconds, q)
 
@@ -87,7 +94,10 @@ class Outcome:
 
 
 def client() -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
+    # A connection per message, as platforms push: with several Rasa workers on one port the
+    # kernel hands out connections, not requests, so kept-alive connections would pin users
+    # to workers by chance (one run had a worker at 22 s of CPU beside one at 13 s).
+    limits = httpx.Limits(max_connections=500, max_keepalive_connections=0)
     return httpx.AsyncClient(timeout=REQUEST_TIMEOUT, limits=limits)
 
 

@@ -143,6 +143,11 @@ class Load:
         self.latencies.add(script, answer.responded - started)
         self.passive += answer.passive
 
+    def extend(self, other: Load) -> None:
+        self.latencies.extend(other.latencies)
+        self.passive += other.passive
+        self.failed += other.failed
+
     @property
     def passive_share(self) -> float:
         n = len(self.latencies.seconds)
