@@ -29,4 +29,11 @@ class Inbound:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        return {"service_line": self.service_line, "kind": self.kind, **self.reply_context}
+        """What the bot's turn carries: recording it reopens the conversation's reply window
+        (bot.store.conversation.window_changes)."""
+        return {
+            "service_line": self.service_line,
+            "kind": self.kind,
+            "received_at": self.received_at.isoformat(),
+            "reply_context": self.reply_context,
+        }

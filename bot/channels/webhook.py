@@ -9,7 +9,6 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
 from functools import partial
 from typing import Any, ClassVar
 
@@ -76,7 +75,6 @@ class PlatformWebhook(ABC):
         self.service_line = service_line
         self.ledger = ledger or ledger_from_env()
         self._running: set[asyncio.Task] = set()
-        self._notes: dict[str, Future[None]] = {}
 
     def handshake(self, request: Request) -> HTTPResponse | None:
         """The platform's URL verification, if this request is one (it verifies itself)."""
@@ -140,12 +138,10 @@ class PlatformWebhook(ABC):
     async def _accept(
         self, inbound: Inbound, on_new_message: OnNewMessage, deadline: float | None
     ) -> None:
-        """Record the message (in the transcript's order, off this request's path), then run
-        the bot on it in the background."""
-        noted = recorder_for(database_url()).submit(partial(self._note, inbound=inbound))
-        # A send reads the reply window this note opens: sends for this message wait for it.
-        self._notes[inbound.dedup_key] = noted
-        noted.add_done_callback(lambda _: self._notes.pop(inbound.dedup_key, None))
+        """Run the bot on the message in the background. A message the bot reads reopens the
+        reply window when its turn is recorded (Inbound.metadata); any other is noted now."""
+        if inbound.text is None:
+            self._note(inbound)
         self._start(self._run(inbound, on_new_message, deadline))
 
     def _start(self, work: Awaitable[None]) -> None:
@@ -167,12 +163,11 @@ class PlatformWebhook(ABC):
             await self._send_all(inbound, texts)
 
     async def _send_all(self, inbound: Inbound, texts: list[str]) -> None:
-        noted = self._notes.get(inbound.dedup_key)
-        if noted is not None:
-            try:
-                await asyncio.wrap_future(noted)
-            except RecordingFailed:  # the window may be stale; the sender says if it refuses
-                logger.warning("%s message %s was not noted", self.channel, inbound.dedup_key)
+        # A send reads the reply window this message reopened: wait until that is stored.
+        try:
+            await asyncio.wrap_future(recorder_for(database_url()).written())
+        except RecordingFailed:  # the window may be stale; the sender says if it refuses
+            logger.warning("%s message %s was not noted", self.channel, inbound.dedup_key)
         for text in texts:
             await self.sender.send(inbound.sender_id, text)
 
@@ -191,9 +186,14 @@ class PlatformWebhook(ABC):
             await on_new_message(message)
         except Exception:  # the platform has been answered; log and move on
             logger.exception("%s message %s failed in the bot", self.channel, inbound.dedup_key)
+            self._note(inbound)  # no turn was recorded: the message still reopens the window
         return [m["text"] for m in collector.messages if m.get("text")]
 
-    def _note(self, session: Session, inbound: Inbound) -> None:
+    def _note(self, inbound: Inbound) -> None:
+        """Record the message and the reply window it reopens, in the transcript's order."""
+        recorder_for(database_url()).submit(partial(self._write_note, inbound=inbound))
+
+    def _write_note(self, session: Session, inbound: Inbound) -> None:
         note_inbound(
             session,
             sender_id=inbound.sender_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -70,18 +70,39 @@ def note_inbound(
     reply_context: dict[str, Any],
     record_text: str | None = None,
 ) -> None:
-    """A platform message arrived: reopen the reply window, keep what a reply needs, and
-    record messages the bot does not read itself (images, events) in the transcript."""
+    """A platform message the bot does not read (an image, an event) arrived: reopen the
+    reply window, keep what a reply needs, and record it in the transcript. (Messages the bot
+    reads do the same through their metadata when the turn is recorded: `window_changes`.)"""
     conversation = conversation_id(session, sender_id, channel)
-    changes: dict[str, Any] = {
-        "last_inbound_at": at,
-        "reply_context": reply_context,
-        "service_line": service_line,
-    }
+    changes = window_changes(
+        {"service_line": service_line, "received_at": at, "reply_context": reply_context}
+    )
     if record_text is not None:
-        add_message(session, conversation, direction="in", text=record_text, at=at)
+        add_messages(session, [message_row(conversation, "in", record_text, at)])
         changes["last_message_at"] = at
     update_conversation(session, conversation, **changes)
+
+
+def window_changes(metadata: dict[str, Any]) -> dict[str, Any]:
+    """What a user message's metadata changes in its conversation: the service line, and for
+    a platform message (Inbound.metadata) the reply window it reopens and what a reply needs."""
+    changes: dict[str, Any] = {}
+    if metadata.get("service_line"):
+        changes["service_line"] = metadata["service_line"]
+    received_at = metadata.get("received_at")
+    if isinstance(received_at, str):  # as Rasa keeps it in the event
+        try:
+            received_at = datetime.fromisoformat(received_at)
+        except ValueError:  # not a platform's message: REST clients may send any metadata
+            return changes
+    reply_context = metadata.get("reply_context")
+    if isinstance(received_at, datetime) and isinstance(reply_context, dict):
+        # In UTC: SQLite keeps a time without its offset, and readers take naive times as UTC.
+        if received_at.tzinfo is not None:
+            received_at = received_at.astimezone(timezone.utc)
+        changes["last_inbound_at"] = received_at
+        changes["reply_context"] = reply_context
+    return changes
 
 
 # The recorder writes every message of every turn: these statements skip loading rows into
@@ -98,21 +119,21 @@ def conversation_id(session: Session, sender_id: str, channel: str | None = None
     return found.id
 
 
-def add_message(
-    session: Session,
-    conversation: int,
-    *,
-    direction: str,
-    text: str | None,
-    at: datetime,
-    intent: str | None = None,
-) -> None:
-    session.execute(
-        insert(Message).values(
-            conversation_id=conversation, direction=direction, text=text, intent=intent,
-            created_at=at,
-        )
-    )  # fmt: skip
+def message_row(
+    conversation: int, direction: str, text: str | None, at: datetime, intent: str | None = None
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation,
+        "direction": direction,
+        "text": text,
+        "intent": intent,
+        "created_at": at,
+    }
+
+
+def add_messages(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Messages in the order given (rows from `message_row`), in one statement."""
+    session.execute(insert(Message), rows)
 
 
 def update_conversation(session: Session, conversation: int, **changes: Any) -> None:

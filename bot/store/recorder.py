@@ -21,7 +21,13 @@ from rasa.shared.core.constants import IS_EXTERNAL
 from sqlalchemy.orm import Session
 
 from bot.handoff import live
-from bot.store.conversation import add_message, conversation_id, update_conversation
+from bot.store.conversation import (
+    add_messages,
+    conversation_id,
+    message_row,
+    update_conversation,
+    window_changes,
+)
 from bot.store.database import database_url, session_scope
 
 logger = logging.getLogger(__name__)
@@ -29,27 +35,37 @@ logger = logging.getLogger(__name__)
 RECORDED_EVENTS = {"user": "in", "bot": "out"}
 
 
-def _record(session: Session, event: dict[str, Any], direction: str) -> None:
-    if direction == "in" and (event.get("metadata") or {}).get(IS_EXTERNAL):
-        return  # an intent triggered through Rasa's API (the console's hand-back), not said
-    at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
-    metadata = event.get("metadata") or {}
-    conversation = conversation_id(session, event["sender_id"], event.get("input_channel"))
-    intent = (event.get("parse_data") or {}).get("intent") or {}
-    add_message(
-        session,
-        conversation,
-        direction=direction,
-        text=event.get("text"),
-        intent=intent.get("name"),
-        at=at,
-    )
-    changes: dict[str, Any] = {"last_message_at": at}
-    if direction == "in" and metadata.get("service_line"):
-        changes["service_line"] = metadata["service_line"]
+def _record_turn(session: Session, sender_id: str, events: list[dict[str, Any]]) -> None:
+    """A turn's messages in one go: one lookup, one insert, one update of the conversation."""
+    said = [
+        (event, direction)
+        for event in events
+        if (direction := RECORDED_EVENTS.get(event.get("event", ""))) is not None
+        # An intent triggered through Rasa's API (the console's hand-back) was not said.
+        and not (direction == "in" and (event.get("metadata") or {}).get(IS_EXTERNAL))
+    ]
+    if not said:
+        return
+    channel = next((e["input_channel"] for e, _ in said if e.get("input_channel")), None)
+    conversation = conversation_id(session, sender_id, channel)
+    rows = [
+        message_row(
+            conversation,
+            direction,
+            event.get("text"),
+            datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc),
+            ((event.get("parse_data") or {}).get("intent") or {}).get("name"),
+        )
+        for event, direction in said
+    ]
+    add_messages(session, rows)
+    changes: dict[str, Any] = {"last_message_at": rows[-1]["created_at"]}
+    for event, direction in said:
+        if direction == "in":
+            changes |= window_changes(event.get("metadata") or {})
     update_conversation(session, conversation, **changes)
-    # Operators watching this conversation see the message once it is stored.
-    live.announce_conversation(session, event["sender_id"])
+    # Operators watching this conversation see the messages once they are stored.
+    live.announce_conversation(session, sender_id)
 
 
 Job = Callable[[Session], None]
@@ -71,17 +87,18 @@ class ConversationRecorder:
         self._thread.start()
 
     def record(self, sender_id: str, events: Iterable[dict[str, Any]]) -> None:
-        for event in events:
-            direction = RECORDED_EVENTS.get(event.get("event", ""))
-            if direction is not None:
-                self.submit(
-                    partial(_record, event={"sender_id": sender_id, **event}, direction=direction)
-                )
+        said = [event for event in events if event.get("event") in RECORDED_EVENTS]
+        if said:
+            self.submit(partial(_record_turn, sender_id=sender_id, events=said))
 
     def submit(self, job: Job) -> Future[None]:
         done: Future[None] = Future()
         self._queue.put((job, done))
         return done
+
+    def written(self) -> Future[None]:
+        """Done once everything submitted so far is stored (the writer keeps the order)."""
+        return self.submit(_nothing)
 
     def flush(self) -> None:
         """Wait until everything recorded so far is stored."""
@@ -119,6 +136,10 @@ class ConversationRecorder:
             return
         for done in waiting:
             done.set_result(None)
+
+
+def _nothing(session: Session) -> None:
+    """A write that waits its turn and stores nothing."""
 
 
 class RecordingFailed(Exception):

@@ -26,6 +26,7 @@ from sanic.request import Request
 
 from bot.channels.qq import signing_key
 from bot.channels.webhook import PlatformWebhook
+from tests.channels.stand_in import recorded
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -51,13 +52,14 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 def to_webhook(webhook: PlatformWebhook, on_new_message: OnNewMessage) -> Send:
-    """Pushes handled by the webhook in this process, through a real Sanic request."""
+    """Pushes handled by the webhook in this process, through a real Sanic request, with the
+    turns recorded as Rasa records them."""
 
     async def send(push: Push) -> Answer:
         url = "/webhook" + (f"?{urlencode(push.query)}" if push.query else "")
         request = Request(url.encode(), Header(push.headers), "1.1", push.method, None, None)
         request.body = push.body
-        answer = await webhook.serve(request, on_new_message)
+        answer = await webhook.serve(request, recorded(on_new_message))
         return Answer(answer.status, answer.body or b"")
 
     return send

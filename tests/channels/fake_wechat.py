@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
+from tests.channels.stand_in import recorded
 from tests.fake_http import LocalHTTPServer
 
 WECHAT_TIMEOUT = 5.0  # WeChat drops the connection after 5 s …
@@ -498,7 +499,8 @@ class StubBot:
 
 
 class WebhookServer:
-    """A channel's blueprint served by a real Sanic server on 127.0.0.1 in a thread."""
+    """A channel's blueprint served by a real Sanic server on 127.0.0.1 in a thread, with the
+    turns recorded as Rasa records them."""
 
     def __init__(
         self, channel: InputChannel, on_new_message: Callable[[UserMessage], Awaitable[None]]
@@ -506,7 +508,7 @@ class WebhookServer:
         Sanic.test_mode = True  # several apps in one process, as sanic-testing allows
         self.app = Sanic(f"test_{channel.name()}_{uuid.uuid4().hex[:8]}")
         prefix = f"/webhooks/{channel.url_prefix()}"  # where Rasa mounts a channel
-        self.app.blueprint(channel.blueprint(on_new_message), url_prefix=prefix)
+        self.app.blueprint(channel.blueprint(recorded(on_new_message)), url_prefix=prefix)
         self.port = free_port()
         self.path = f"{prefix}/webhook"
         self._loop = asyncio.new_event_loop()

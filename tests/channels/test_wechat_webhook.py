@@ -321,7 +321,7 @@ def test_after_unsubscribe_nothing_is_answered_and_later_sends_are_refused(confi
         result = pusher.push(event_push(openid, "unsubscribe"))
     assert result.acked and bot.texts == ["你好"]
     assert conversation(f"wechat:{openid}").reply_context == {"unfollowed": True}
-    assert transcript(f"wechat:{openid}") == ["[取消关注]"]
+    assert transcript(f"wechat:{openid}") == ["你好", "收到:你好", "[取消关注]"]
     [delivery] = asyncio.run(channel.webhook.sender.send(f"wechat:{openid}", "您的订单已确认"))
     assert delivery.status == "refused" and "取消关注" in delivery.reason
     assert api.send_calls == 0
@@ -362,7 +362,7 @@ def test_pictures_voice_and_locations(configure):
         "济南市历下区泉城路",
     ]
     assert result.reply == "收到:济南市历下区泉城路"
-    assert bot.seen[0].metadata["media_url"] == picture
+    assert bot.seen[0].metadata["reply_context"]["media_url"] == picture
     assert [m.metadata["kind"] for m in bot.seen] == ["image", "voice", "voice", "location"]
 
 

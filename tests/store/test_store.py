@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 
 from sqlalchemy import inspect, select
 
@@ -79,6 +80,30 @@ def test_the_recorder_keeps_both_sides_of_a_conversation(database):
             ("in", "我想订酒店", "book_hotel"),
             ("out", "请问您需要预订哪里的酒店?", None),
         ]
+
+
+def test_a_platform_message_reopens_the_reply_window_when_its_turn_is_recorded(database):
+    recorder = ConversationRecorder()
+    platform = {"service_line": "hotline", "kind": "text",
+                "received_at": "2026-11-27T09:30:00+08:00",
+                "reply_context": {"scene": "c2c", "msg_id": "ROBOT1.0_abc"}}  # fmt: skip
+    # A REST client's metadata is whatever it sends: a bad time must not lose the message.
+    bogus = {"received_at": "yesterday", "reply_context": {"msg_id": "forged"}}
+    for sender, metadata in (("qq:u-7", platform), ("rest-1", bogus)):
+        recorder.record(sender, [
+            {"event": "user", "timestamp": 1764207000.0, "text": "路灯坏了",
+             "input_channel": "qq", "metadata": metadata},
+            {"event": "bot", "timestamp": 1764207001.0, "text": "请问在哪条路?"},
+        ])  # fmt: skip
+    recorder.flush()
+    with session_scope() as session:
+        found = {c.sender_id: c for c in session.execute(select(Conversation)).scalars()}
+        qq, rest = found["qq:u-7"], found["rest-1"]
+        assert qq.last_inbound_at.replace(tzinfo=None) == datetime(2026, 11, 27, 1, 30)
+        assert qq.reply_context == {"scene": "c2c", "msg_id": "ROBOT1.0_abc"}
+        assert qq.service_line == "hotline"
+        assert (rest.last_inbound_at, rest.reply_context) == (None, None)
+        assert [m.text for m in rest.messages] == ["路灯坏了", "请问在哪条路?"]
 
 
 def test_export_as_json_and_csv(database):
