@@ -30,7 +30,7 @@ class Inbound:
     @property
     def metadata(self) -> dict[str, Any]:
         """What the bot's turn carries: recording it reopens the conversation's reply window
-        (bot.store.conversation.window_changes)."""
+        (bot.store.conversation.inbound_changes)."""
         return {
             "service_line": self.service_line,
             "kind": self.kind,

@@ -72,10 +72,11 @@ def note_inbound(
 ) -> None:
     """A platform message the bot does not read (an image, an event) arrived: reopen the
     reply window, keep what a reply needs, and record it in the transcript. (Messages the bot
-    reads do the same through their metadata when the turn is recorded: `window_changes`.)"""
+    reads do the same through their metadata when the turn is recorded: `inbound_changes`.)"""
     conversation = conversation_id(session, sender_id, channel)
-    changes = window_changes(
-        {"service_line": service_line, "received_at": at, "reply_context": reply_context}
+    changes = inbound_changes(
+        {"service_line": service_line, "received_at": at, "reply_context": reply_context},
+        reopens_window=True,
     )
     if record_text is not None:
         add_messages(session, [message_row(conversation, "in", record_text, at)])
@@ -83,12 +84,15 @@ def note_inbound(
     update_conversation(session, conversation, **changes)
 
 
-def window_changes(metadata: dict[str, Any]) -> dict[str, Any]:
+def inbound_changes(metadata: dict[str, Any], reopens_window: bool) -> dict[str, Any]:
     """What a user message's metadata changes in its conversation: the service line, and for
-    a platform message (Inbound.metadata) the reply window it reopens and what a reply needs."""
+    a platform's message (`reopens_window`; Inbound.metadata) the reply window it reopens and
+    what a reply needs."""
     changes: dict[str, Any] = {}
     if metadata.get("service_line"):
         changes["service_line"] = metadata["service_line"]
+    if not reopens_window:
+        return changes
     received_at = metadata.get("received_at")
     if isinstance(received_at, str):  # as Rasa keeps it in the event
         try:

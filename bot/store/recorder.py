@@ -24,9 +24,9 @@ from bot.handoff import live
 from bot.store.conversation import (
     add_messages,
     conversation_id,
+    inbound_changes,
     message_row,
     update_conversation,
-    window_changes,
 )
 from bot.store.database import database_url, session_scope
 
@@ -62,7 +62,10 @@ def _record_turn(session: Session, sender_id: str, events: list[dict[str, Any]])
     changes: dict[str, Any] = {"last_message_at": rows[-1]["created_at"]}
     for event, direction in said:
         if direction == "in":
-            changes |= window_changes(event.get("metadata") or {})
+            # Only the platform's own webhook opens its users' reply windows, not (say) a
+            # REST client that posts as "wechat:<openid>".
+            platform = sender_id.startswith(f"{event.get('input_channel')}:")
+            changes |= inbound_changes(event.get("metadata") or {}, reopens_window=platform)
     update_conversation(session, conversation, **changes)
     # Operators watching this conversation see the messages once they are stored.
     live.announce_conversation(session, sender_id)

@@ -87,23 +87,30 @@ def test_a_platform_message_reopens_the_reply_window_when_its_turn_is_recorded(d
     platform = {"service_line": "hotline", "kind": "text",
                 "received_at": "2026-11-27T09:30:00+08:00",
                 "reply_context": {"scene": "c2c", "msg_id": "ROBOT1.0_abc"}}  # fmt: skip
-    # A REST client's metadata is whatever it sends: a bad time must not lose the message.
-    bogus = {"received_at": "yesterday", "reply_context": {"msg_id": "forged"}}
-    for sender, metadata in (("qq:u-7", platform), ("rest-1", bogus)):
+    turns = {
+        "qq:u-7": ("qq", platform),
+        # A REST client may post as a platform's user, with any metadata: no window opens.
+        "qq:u-8": ("rest", platform),
+        # A time that is not one must not lose the message.
+        "qq:u-9": ("qq", {**platform, "received_at": "yesterday"}),
+    }
+    for sender, (channel, metadata) in turns.items():
         recorder.record(sender, [
             {"event": "user", "timestamp": 1764207000.0, "text": "路灯坏了",
-             "input_channel": "qq", "metadata": metadata},
+             "input_channel": channel, "metadata": metadata},
             {"event": "bot", "timestamp": 1764207001.0, "text": "请问在哪条路?"},
         ])  # fmt: skip
     recorder.flush()
     with session_scope() as session:
         found = {c.sender_id: c for c in session.execute(select(Conversation)).scalars()}
-        qq, rest = found["qq:u-7"], found["rest-1"]
-        assert qq.last_inbound_at.replace(tzinfo=None) == datetime(2026, 11, 27, 1, 30)
-        assert qq.reply_context == {"scene": "c2c", "msg_id": "ROBOT1.0_abc"}
-        assert qq.service_line == "hotline"
-        assert (rest.last_inbound_at, rest.reply_context) == (None, None)
-        assert [m.text for m in rest.messages] == ["路灯坏了", "请问在哪条路?"]
+        opened = found["qq:u-7"]
+        assert opened.last_inbound_at.replace(tzinfo=None) == datetime(2026, 11, 27, 1, 30)
+        assert opened.reply_context == {"scene": "c2c", "msg_id": "ROBOT1.0_abc"}
+        for sender in ("qq:u-8", "qq:u-9"):
+            unopened = found[sender]
+            assert (unopened.last_inbound_at, unopened.reply_context) == (None, None)
+            assert [m.text for m in unopened.messages] == ["路灯坏了", "请问在哪条路?"]
+        assert {c.service_line for c in found.values()} == {"hotline"}
 
 
 def test_export_as_json_and_csv(database):
