@@ -7,13 +7,13 @@ import logging
 from abc import ABC, abstractmethod
 from typing import Any
 
-import chinese_calendar
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.flows import FLOWS, KEPT_SLOTS, BookingFlow, booking_slots
+from bot.hotline.clock import is_workday
 from bot.nlu.chinese_time import reference_now
 from bot.store.booking import create_booking
 from bot.store.database import session_scope
@@ -76,7 +76,8 @@ class ActionSubmitMeetingBooking(SubmitBooking):
 
     def closing(self, dispatcher: CollectingDispatcher) -> None:
         # Hotels' sales offices close on weekends and holidays: say so now, not on Monday.
-        if not chinese_calendar.is_workday(reference_now().date()):
+        # (The clock's calendar also answers for years chinese-calendar does not know yet.)
+        if not is_workday(reference_now().date()):
             dispatcher.utter_message(response="utter_meeting_non_working_day")
         super().closing(dispatcher)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.submit import ActionSubmitMeetingBooking
 from bot.booking import meeting
 
 
@@ -48,3 +52,26 @@ def test_zero_attendees_is_refused(turn):
     ex = meeting.parse(turn("0人", asked="attendees"))
     assert "attendees" not in ex.slots
     assert [p.response for p in ex.problems] == ["utter_invalid_attendees"]
+
+
+@pytest.mark.parametrize(
+    ("now", "closed"),
+    [
+        ("2026-11-26T10:00", False),  # a Thursday
+        ("2026-10-01T10:00", True),  # National Day, a Thursday
+        ("2026-11-28T10:00", True),  # a Saturday
+        # Past the years chinese-calendar knows: weekdays count as working days, and a
+        # meeting booked then is still closed, not failed.
+        ("2027-01-06T10:00", False),
+        ("2027-01-09T10:00", True),
+    ],
+)
+def test_a_meeting_booked_on_a_rest_day_is_told_the_sales_office_is_closed(
+    now, closed, monkeypatch
+):
+    monkeypatch.setenv("BOT_NOW", now)
+    dispatcher = CollectingDispatcher()
+    ActionSubmitMeetingBooking().closing(dispatcher)
+    said = [m["response"] for m in dispatcher.messages]
+    expected = ["utter_meeting_non_working_day"] if closed else []
+    assert said == [*expected, "utter_meeting_submitted"]
