@@ -78,8 +78,10 @@ def measure(stack: Stack, settings: Settings, users: list[int], saturate: bool) 
             figures.absorb(outcome)
         if saturate:
             progress(f"saturation search, ≤ {settings.saturation_budget:.0f} s")
-            run = open_loop(rest, SCRIPTS, RATES, settings.step_seconds, settings.saturation_budget)
-            figures.saturation, outcome = asyncio.run(run)
+            run = open_loop(
+                [rest], SCRIPTS, RATES, settings.step_seconds, settings.saturation_budget
+            )
+            [figures.saturation], outcome = asyncio.run(run)
             figures.absorb(outcome)
         figures.memory = peak_memory(servers)
     return figures

@@ -18,7 +18,7 @@ import random
 import time
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -222,57 +222,78 @@ async def thinking_users(
     return result, outcome
 
 
+@dataclass
+class _Arrivals:
+    """One transport's side of an open-loop search: its conversations and its steps."""
+
+    transport: Transport
+    conversations: Iterator[Conversation]
+    rng: random.Random
+    idle: deque[Conversation] = field(default_factory=deque)
+    steps: list[OpenStep] = field(default_factory=list)
+    spent: float = 0.0  # seconds of steps run
+
+    @property
+    def saturated(self) -> bool:
+        return bool(self.steps) and self.steps[-1].latencies.p(99) > 1.0
+
+
 async def open_loop(
-    transport: Transport,
+    transports: Sequence[Transport],
     scripts: Sequence[Script],
     rates: Sequence[float],
     step_seconds: float,
     budget: float,
     seed: int = 2,
-) -> tuple[list[OpenStep], Outcome]:
-    """Poisson arrivals, rate by rate, until p99 passes 1 s or the time budget runs out.
+) -> tuple[list[list[OpenStep]], Outcome]:
+    """Poisson arrivals, rate by rate, each transport in turn at each rate (the same arrival
+    times for each), until its p99 passes 1 s or the time budget (per transport) runs out. Taking turns step by
+    step puts a slow spell of the shared machine on every transport, not on the one measured then.
 
     An arrival is the next message of a conversation not waiting for a reply (a new one if all
     are), so each sender still talks in turns. Latency counts from the arrival, so a queue in
-    the client's connection pool counts against the server as it would for real users. A conversation whose reply comes through the API is busy
-    until it arrives; arrivals meanwhile go to other conversations.
+    the client's connection pool counts against the server as it would for real users. A
+    conversation whose reply comes through the API is busy until it arrives; arrivals meanwhile
+    go to other conversations.
     """
-    rng = random.Random(seed)
     outcome = Outcome()
-    idle: deque[Conversation] = deque()
-    steps: list[OpenStep] = []
-    give_up_at = time.perf_counter() + budget
-    new_conversations = (transport.conversation(s) for s in itertools.cycle(scripts))
+    sides = [
+        _Arrivals(t, (t.conversation(s) for s in itertools.cycle(scripts)), random.Random(seed))
+        for t in transports
+    ]
 
     async def turn(
-        http: httpx.AsyncClient, conversation: Conversation, step: OpenStep, arrived: float
-    ) -> None:
+        http: httpx.AsyncClient, side: _Arrivals, conversation: Conversation, step: OpenStep,
+        arrived: float,
+    ) -> None:  # fmt: skip
         try:
-            answer = await transport.say(http, conversation)
+            answer = await side.transport.say(http, conversation)
         except httpx.HTTPError as error:
             step.failed += 1
-            step.latencies.seconds.append(transport.timeout)
+            step.latencies.seconds.append(side.transport.timeout)
             outcome.fail(conversation, repr(error))
             return
         step.latencies.seconds.append(answer.responded - arrived)
         step.passive += answer.passive
         outcome.record(conversation, answer.text)
         if not conversation.done:
-            idle.append(conversation)
+            side.idle.append(conversation)
 
     async with load.client() as http:
         for rate in rates:
-            if time.perf_counter() + step_seconds > give_up_at:
+            running = [side for side in sides if not side.saturated]
+            # A rate is run for every transport still running or for none, so they compare.
+            if not running or max(s.spent for s in running) + step_seconds > budget:
                 break
-            step = OpenStep(rate, Latencies(), failed=0)
-            tasks = []
-            start = time.perf_counter()
-            async for arrival in load.poisson_arrivals(rate, step_seconds, rng):
-                conversation = idle.popleft() if idle else next(new_conversations)
-                tasks.append(asyncio.create_task(turn(http, conversation, step, arrival)))
-            await asyncio.gather(*tasks)  # bounded: 5 s webhook + 30 s delivery at most
-            step.latencies.elapsed = time.perf_counter() - start
-            steps.append(step)
-            if step.latencies.p(99) > 1.0:
-                break
-    return steps, outcome
+            for side in running:
+                step = OpenStep(rate, Latencies(), failed=0)
+                tasks = []
+                start = time.perf_counter()
+                async for arrival in load.poisson_arrivals(rate, step_seconds, side.rng):
+                    conversation = side.idle.popleft() if side.idle else next(side.conversations)
+                    tasks.append(asyncio.create_task(turn(http, side, conversation, step, arrival)))
+                await asyncio.gather(*tasks)  # bounded: 5 s webhook + 30 s delivery at most
+                step.latencies.elapsed = time.perf_counter() - start
+                side.spent += step.latencies.elapsed
+                side.steps.append(step)
+    return [side.steps for side in sides], outcome
