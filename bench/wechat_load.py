@@ -247,8 +247,9 @@ async def open_loop(
     seed: int = 2,
 ) -> tuple[list[list[OpenStep]], Outcome]:
     """Poisson arrivals, rate by rate, each transport in turn at each rate (the same arrival
-    times for each), until its p99 passes 1 s or the time budget (per transport) runs out. Taking turns step by
-    step puts a slow spell of the shared machine on every transport, not on the one measured then.
+    times for each), until its p99 passes 1 s or the time budget (per transport) runs out.
+    Taking turns step by step puts a slow spell of the shared machine on every transport, not
+    on the one measured then.
 
     An arrival is the next message of a conversation not waiting for a reply (a new one if all
     are), so each sender still talks in turns. Latency counts from the arrival, so a queue in

@@ -20,12 +20,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from rasa.core.channels.channel import UserMessage
 from sanic.compat import Header
 from sanic.request import Request
 
 from bot.channels.qq import signing_key
-from bot.channels.webhook import PlatformWebhook
+from bot.channels.webhook import OnNewMessage, PlatformWebhook
 from tests.channels.stand_in import recorded
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -48,7 +47,6 @@ class Answer:
 
 
 Send = Callable[[Push], Awaitable[Answer]]
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 def to_webhook(webhook: PlatformWebhook, on_new_message: OnNewMessage) -> Send:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
+from bot.channels.webhook import OnNewMessage
 from bot.store.database import database_url
 from bot.store.recorder import recorder_for
-
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 def recorded(on_new_message: OnNewMessage) -> OnNewMessage:
