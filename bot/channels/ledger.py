@@ -16,7 +16,7 @@ import time
 from abc import ABC, abstractmethod
 from functools import cache
 
-import redis.asyncio as aioredis
+import redis
 
 # Platforms give up re-sending within seconds; five minutes covers slow retries and restarts.
 TTL_SECONDS = 300
@@ -29,7 +29,7 @@ POLL_SECONDS = 0.2
 class ReplyLedger(ABC):
     def __init__(self) -> None:
         # Requests in this process waiting for a reply: `publish` here hands it to them at once.
-        self._waiters: dict[str, list[asyncio.Future[list[str]]]] = {}
+        self._waiters: dict[str, list[asyncio.Future[list[str] | None]]] = {}
 
     @abstractmethod
     async def claim(self, key: str) -> bool:
@@ -57,31 +57,44 @@ class ReplyLedger(ABC):
         await self._store(key, texts)
 
     async def wait(self, key: str, timeout: float, runs_here: bool = False) -> list[str] | None:
-        """The reply, once published; None after `timeout` seconds. `runs_here`: this process
-        runs the bot on the message, so its publish wakes the waiter and nothing need be
-        polled (a busy server must not spend its loop's turns looking)."""
-        waiter: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
+        """The reply, once published; None after `timeout` seconds.
+
+        `runs_here`: the caller started the bot on this message in this process and has not
+        awaited anything since, so the reply cannot be published yet and `publish` here will
+        hand it over: nothing is read from the store or polled. Under load every await on the
+        way to the user waits for a turn of a busy event loop, so this path has exactly one.
+        """
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[list[str] | None] = loop.create_future()
         self._waiters.setdefault(key, []).append(waiter)
-        deadline = time.monotonic() + timeout
+        deadline = loop.time() + timeout
         try:
+            if runs_here:
+                timer = loop.call_at(deadline, _give_up, waiter)
+                try:
+                    return await waiter
+                finally:
+                    timer.cancel()
             while True:
                 texts = await self.reply(key)  # published before this copy began to wait
-                remaining = deadline - time.monotonic()
+                remaining = deadline - loop.time()
                 if texts is not None or remaining <= 0:
                     return texts
                 with contextlib.suppress(asyncio.TimeoutError):
                     return await asyncio.wait_for(
-                        asyncio.shield(waiter),
-                        remaining if runs_here else min(remaining, POLL_SECONDS),
+                        asyncio.shield(waiter), min(remaining, POLL_SECONDS)
                     )
-                if runs_here:
-                    return None
         finally:
             waiting = self._waiters.get(key, [])
             if waiter in waiting:
                 waiting.remove(waiter)
             if not waiting:
                 self._waiters.pop(key, None)
+
+
+def _give_up(waiter: asyncio.Future[list[str] | None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class MemoryLedger(ReplyLedger):
@@ -119,26 +132,34 @@ class MemoryLedger(ReplyLedger):
 
 
 class RedisLedger(ReplyLedger):
+    """The ledger in Redis, with the synchronous client, as Rasa's own Redis lock store is.
+
+    Each command is a sub-millisecond round trip to a nearby Redis, but awaited it would also
+    wait for a turn of the server's event loop, which under load is tens of milliseconds of
+    other conversations' work (docs/benchmarks.md): the commands on the way to the user cost
+    more awaited than done in place.
+    """
+
     def __init__(self, url: str, prefix: str = "bot:inbound") -> None:
         super().__init__()
-        self._redis = aioredis.Redis.from_url(url)
+        self._redis = redis.Redis.from_url(url)
         self._prefix = prefix
 
     def _key(self, key: str, part: str) -> str:
         return f"{self._prefix}:{key}:{part}"
 
     async def claim(self, key: str) -> bool:
-        return bool(await self._redis.set(self._key(key, "seen"), 1, nx=True, ex=TTL_SECONDS))
+        return bool(self._redis.set(self._key(key, "seen"), 1, nx=True, ex=TTL_SECONDS))
 
     async def _store(self, key: str, texts: list[str]) -> None:
-        await self._redis.set(self._key(key, "reply"), json.dumps(texts), ex=TTL_SECONDS)
+        self._redis.set(self._key(key, "reply"), json.dumps(texts), ex=TTL_SECONDS)
 
     async def reply(self, key: str) -> list[str] | None:
-        stored = await self._redis.get(self._key(key, "reply"))
+        stored = self._redis.get(self._key(key, "reply"))
         return json.loads(stored) if stored is not None else None
 
     async def take_delivery(self, key: str) -> bool:
-        return bool(await self._redis.set(self._key(key, "delivered"), 1, nx=True, ex=TTL_SECONDS))
+        return bool(self._redis.set(self._key(key, "delivered"), 1, nx=True, ex=TTL_SECONDS))
 
 
 @cache

@@ -117,13 +117,14 @@ class PlatformWebhook(ABC):
             return self.ack(None)
         claimed = await self.ledger.claim(inbound.dedup_key)
         if claimed:
+            # No await from the claim to here: a platform hanging up now cannot cancel this
+            # handler before the claimed message is noted and its bot run started.
             deadline = None if self.passive_deadline is None else started + self.passive_deadline
-            # Shielded: if the platform hangs up now, the server cancels this handler, but a
-            # claimed message must still be recorded and run (re-sends will be skipped).
-            await asyncio.shield(self._accept(inbound, on_new_message, deadline))
+            self._accept(inbound, on_new_message, deadline)
         if self.passive_deadline is None:
             return self.ack(inbound)
         remaining = max(0.0, started + self.passive_deadline - time.monotonic())
+        # Right after starting the bot (no await between): `runs_here` holds, see `wait`.
         texts = await self.ledger.wait(inbound.dedup_key, remaining, runs_here=claimed)
         if texts and await self.ledger.take_delivery(inbound.dedup_key):
             passive, rest = self.fit_passive(texts)
@@ -135,7 +136,7 @@ class PlatformWebhook(ABC):
             return self.passive_reply(inbound, passive)
         return self.ack(inbound)
 
-    async def _accept(
+    def _accept(
         self, inbound: Inbound, on_new_message: OnNewMessage, deadline: float | None
     ) -> None:
         """Run the bot on the message in the background. A message the bot reads reopens the
