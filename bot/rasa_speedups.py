@@ -1,6 +1,6 @@
 """Fixes for Rasa 3.6's server hot path, applied when the server loads our stores.
 
-Both were measured with py-spy under load (docs/benchmarks.md), and both give Rasa's own
+Each was measured with py-spy under load (docs/benchmarks.md), and each gives Rasa's own
 answers, computed once instead of on every call:
 - Rasa checks every action server reply with `jsonschema.validate`, which re-checks the schema
   itself and builds a new validator on each call: about a fifth of the server's CPU. The schema
@@ -9,6 +9,10 @@ answers, computed once instead of on every call:
   abstractness, once per event, when it reads a conversation from the tracker store: 7 % of
   the server's CPU. The classes are fixed once Rasa is imported, so a name → class table is
   built once; a name not in it still goes to Rasa's own search and gets Rasa's own answer.
+- Rasa's DIET and TED models predict through a `tf.function` with a fixed input signature,
+  traced on the first prediction. Each call still looks the traced graph up again, deriving a
+  type for each of its ~50 inputs: 7 % of the server's CPU. After the first prediction the
+  graph is called directly, through TensorFlow's public `get_concrete_function`.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.tensorflow.models import RasaModel
+from tensorflow.types.experimental import ConcreteFunction
 
 _rasa_resolve_event = Event.resolve_by_type
+_rasa_predict = RasaModel._rasa_predict
 
 
 @cache
@@ -59,6 +66,15 @@ def _resolve_event(type_name: str, default: type[Event] | None = None) -> type[E
     return found if found is not None else _rasa_resolve_event(type_name, default)
 
 
+def _predict(self: RasaModel, batch_in: tuple[Any, ...]) -> dict[str, Any]:
+    traced = self._tf_predict_step  # None until Rasa's first prediction traces it
+    if traced is not None and not isinstance(traced, ConcreteFunction):
+        # The signature fixes every shape Rasa predicts with: there is only one graph.
+        self._tf_predict_step = traced.get_concrete_function()
+    return _rasa_predict(self, batch_in)
+
+
 def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(_resolve_event)  # type: ignore[method-assign]
+    RasaModel._rasa_predict = _predict  # type: ignore[method-assign]

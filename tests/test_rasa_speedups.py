@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import tensorflow as tf
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.tensorflow.models import RasaModel
 
 from bot import rasa_speedups
 
@@ -38,3 +41,29 @@ def test_action_server_replies_are_judged_as_rasa_judges_them():
     assert action._validate_action_result({"events": [], "responses": [{"text": "哪个城市?"}]})
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list"})
+
+
+class _Scorer(RasaModel):
+    """A model that predicts as Rasa's do: a batch of arrays in, named tensors out."""
+
+    def batch_predict(self, batch_in):
+        tokens, weights = batch_in
+        return {"score": tf.reduce_sum(tokens * weights, axis=-1), "count": tf.shape(tokens)[0]}
+
+
+def test_predictions_after_the_first_use_the_traced_graph_and_give_the_same_outputs():
+    model = _Scorer(random_seed=1)
+    rng = np.random.default_rng(7)
+    traced = None
+    for rows in (1, 3, 2, 5):  # Rasa's signature leaves every dimension but the last open
+        tokens = rng.random((rows, 4, 8), dtype=np.float32)
+        weights = rng.random((rows, 1, 8), dtype=np.float32)
+        outputs = model._rasa_predict((tokens, weights))
+        np.testing.assert_allclose(outputs["score"], (tokens * weights).sum(-1), rtol=1e-6)
+        assert outputs["count"] == rows
+        if traced is None:
+            traced = model._tf_predict_step
+        else:  # one graph, traced once, called directly from the second prediction on
+            assert isinstance(model._tf_predict_step, tf.types.experimental.ConcreteFunction)
+            assert model._tf_predict_step is traced.get_concrete_function()
+    assert traced.experimental_get_tracing_count() == 1
