@@ -41,6 +41,11 @@ class DatabaseTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         self.recorder = recorder_for(url)
 
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        # Rasa reads the first conversation after it has loaded the model.
+        rasa_speedups.freeze_loaded_heap()
+        return await super().retrieve(sender_id)
+
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
         new_events: list[Event] = list(super()._additional_events(session, tracker))
         self.recorder.record(tracker.sender_id, (event.as_dict() for event in new_events))

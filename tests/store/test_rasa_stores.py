@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
+import weakref
 
 import pytest
 import redis
@@ -31,6 +33,26 @@ def test_tracker_store_keeps_a_conversation_in_the_bots_database(database):
     assert again.get_slot("city") == "济南"
     assert again.latest_message.text == "我想订济南的酒店"
     store.recorder.flush()
+
+
+class _Node:
+    partner: _Node | None = None
+
+
+def test_after_the_first_read_the_loaded_heap_is_left_out_of_collections(database):
+    # Rasa reads the first conversation once the model is loaded: what exists then stays for
+    # the server's life, and a full collection need not walk it again under load.
+    asyncio.run(DatabaseTrackerStore(domain=Domain.empty()).retrieve("wx-first"))
+    frozen = gc.get_freeze_count()
+    assert frozen > 10_000
+    # Garbage made later, cycles included, is still collected.
+    first, second = _Node(), _Node()
+    first.partner, second.partner = second, first
+    gone = weakref.ref(first)
+    del first, second
+    gc.collect()
+    assert gone() is None
+    assert gc.get_freeze_count() == frozen
 
 
 def test_saving_a_turn_records_its_messages_once(database):
