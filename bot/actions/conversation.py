@@ -25,10 +25,8 @@ from bot.actions.submit import clear_booking_slots
 from bot.handoff import queue
 from bot.handoff.hours import next_shift_opens, on_shift
 from bot.nlu.chinese_time import reference_now
+from bot.service_lines import DEFAULT_SERVICE_LINE, known_service_line
 from bot.store.database import session_scope
-
-SERVICE_LINES = ("travel", "hotline")
-DEFAULT_SERVICE_LINE = "travel"
 
 
 @dataclass(frozen=True)
@@ -49,8 +47,8 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         metadata = tracker.get_slot("session_started_metadata") or {}
-        line = metadata.get("service_line")
-        if line not in SERVICE_LINES:
+        line = known_service_line(metadata.get("service_line"))
+        if line is None:
             line = tracker.get_slot("service_line") or DEFAULT_SERVICE_LINE
         # Carry the caller's name and mobile into the new session: never ask twice.
         kept = [

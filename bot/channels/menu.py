@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-SERVICE_LINES = ("travel", "hotline")
+from bot.service_lines import DEFAULT_SERVICE_LINE, SERVICE_LINES, known_service_line
 
 GREET = "/greet"
 # A picture, voice or file the bot cannot read: acknowledged, and a person offered.
@@ -31,7 +31,7 @@ def menu_text(key: str | None) -> str:
 
 def service_line_from_env(variable: str) -> str:
     """The service line an account declares (travel when unset); a typo stops the server."""
-    line = os.environ.get(variable) or "travel"
-    if line not in SERVICE_LINES:
-        raise ValueError(f"{variable} must be one of {SERVICE_LINES}, not {line!r}")
+    line = os.environ.get(variable) or DEFAULT_SERVICE_LINE
+    if known_service_line(line) is None:
+        raise ValueError(f"{variable} must be one of {tuple(SERVICE_LINES)}, not {line!r}")
     return line

@@ -29,10 +29,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.handoff.console.views import CHANNELS, SERVICE_LINES
+from bot.handoff.console.views import CHANNELS
 from bot.hotline.clock import LOCAL, aware
 from bot.hotline.workorders import VERDICTS
 from bot.nlu.chinese_time import reference_now
+from bot.service_lines import SERVICE_LINES
 from bot.store.conversation import Conversation, Message
 from bot.store.database import session_scope
 from bot.store.handoff import HandoffRequest

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, relationship
 
+from bot.service_lines import known_service_line
 from bot.store.base import Base, utcnow
 
 
@@ -89,8 +90,10 @@ def inbound_changes(metadata: dict[str, Any], reopens_window: bool) -> dict[str,
     a platform's message (`reopens_window`; Inbound.metadata) the reply window it reopens and
     what a reply needs."""
     changes: dict[str, Any] = {}
-    if metadata.get("service_line"):
-        changes["service_line"] = metadata["service_line"]
+    # Only a known line: a REST client may send any value, and the column holds 16 characters.
+    line = known_service_line(metadata.get("service_line"))
+    if line is not None:
+        changes["service_line"] = line
     if not reopens_window:
         return changes
     received_at = metadata.get("received_at")

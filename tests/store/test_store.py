@@ -113,6 +113,27 @@ def test_a_platform_message_reopens_the_reply_window_when_its_turn_is_recorded(d
         assert {c.service_line for c in found.values()} == {"hotline"}
 
 
+def test_a_rest_clients_unknown_service_line_is_ignored_and_its_turn_kept(database):
+    recorder = ConversationRecorder()
+    lines = {"rest-1": "x" * 40, "rest-2": ["travel"], "rest-3": {"line": "hotline"}}
+    for sender, line in lines.items():
+        recorder.record(sender, [
+            {"event": "user", "timestamp": 1764207000.0, "text": "我想订酒店",
+             "input_channel": "rest", "metadata": {"service_line": line}},
+            {"event": "bot", "timestamp": 1764207001.0, "text": "请问您需要预订哪里的酒店?"},
+        ])  # fmt: skip
+    recorder.flush()
+    with session_scope() as session:
+        found = {c.sender_id: c for c in session.execute(select(Conversation)).scalars()}
+        assert set(found) == set(lines)
+        for conversation in found.values():
+            assert conversation.service_line is None
+            assert [m.text for m in conversation.messages] == [
+                "我想订酒店",
+                "请问您需要预订哪里的酒店?",
+            ]
+
+
 def test_export_as_json_and_csv(database):
     with session_scope() as session:
         create_booking(session, kind="flight", sender_id="qq-1", channel="qq",

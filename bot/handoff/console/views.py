@@ -16,6 +16,7 @@ from bot.handoff import queue
 from bot.hotline import texts as hotline_texts
 from bot.hotline.clock import aware
 from bot.hotline.intake import CATEGORY_NAMES
+from bot.service_lines import SERVICE_LINES
 from bot.store.base import utcnow
 from bot.store.booking import Booking
 from bot.store.conversation import Conversation, Message
@@ -32,7 +33,6 @@ CHANNELS = {
     "rest": "接口",
     "unknown": "未知渠道",
 }
-SERVICE_LINES = {"travel": "康飞旅行网", "hotline": "12345市长热线"}
 REASONS = {
     "user_request": "用户要求转人工",
     "not_understood": "连续两次未能理解",

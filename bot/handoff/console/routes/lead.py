@@ -28,6 +28,7 @@ from bot.handoff.console.web import (
 from bot.hotline import workorders
 from bot.hotline.directory import load_directory
 from bot.nlu.chinese_time import reference_now
+from bot.service_lines import SERVICE_LINES
 from bot.store.base import utcnow
 from bot.store.booking import FAIL_REASONS
 from bot.store.database import session_scope
@@ -196,7 +197,7 @@ async def report(request: Request) -> HTTPResponse:
     since, until = _day(request.args.get("since")), _day(request.args.get("until"))
     labels = {
         "channels": views.CHANNELS,
-        "service_lines": {**views.SERVICE_LINES, "unknown": "未知"},
+        "service_lines": {**SERVICE_LINES, "unknown": "未知"},
         "statuses": views.REQUEST_STATUSES,
     }
     return response.json({"report": await in_thread(_report, since, until), "labels": labels})
