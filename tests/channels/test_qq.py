@@ -435,8 +435,14 @@ def test_a_wrong_secret_or_unreachable_api_fails_with_a_reason(api, db):
     assert [m.status for m in outbound("qq:USERW")] == ["failed", "failed"]
 
 
-def test_messages_recorded_only_for_messages_the_bot_does_not_read(sender, pusher, db):
+def test_a_text_message_is_recorded_once_with_its_turn_not_noted_by_the_webhook(sender, pusher, db):
     webhook = QQWebhook(sender, "travel", SECRET, MemoryLedger())
-    asyncio.run(to_webhook(webhook, Bot())(pusher.c2c("USERX", "你好")))
-    with session_scope() as session:
-        assert session.execute(select(Message)).scalars().all() == []  # Rasa records text turns
+
+    async def scenario():
+        await to_webhook(webhook, Bot())(pusher.c2c("USERX", "你好"))
+        await eventually(lambda: outbound("qq:USERX"))  # the reply went out: the turn is over
+
+    asyncio.run(scenario())
+    with session_scope() as session:  # Rasa records text turns; the webhook adds nothing
+        messages = session.execute(select(Message).order_by(Message.id)).scalars().all()
+        assert [(m.direction, m.text) for m in messages] == [("in", "你好"), ("out", "收到: 你好")]

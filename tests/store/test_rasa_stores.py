@@ -52,7 +52,10 @@ def test_after_the_first_read_the_loaded_heap_is_left_out_of_collections(databas
     del first, second
     gc.collect()
     assert gone() is None
-    assert gc.get_freeze_count() == frozen
+    # Frozen once: a later read freezes nothing more (the count only falls, as frozen
+    # objects are freed by their reference counts).
+    asyncio.run(DatabaseTrackerStore(domain=Domain.empty()).retrieve("wx-later"))
+    assert gc.get_freeze_count() <= frozen
 
 
 def test_saving_a_turn_records_its_messages_once(database):
