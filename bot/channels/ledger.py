@@ -24,6 +24,9 @@ TTL_SECONDS = 300
 # the process that runs the bot is woken at once instead; polling is only for the rare retry
 # that lands on another server, and must not cost the busy server a Redis read every few ms.
 POLL_SECONDS = 0.2
+# The Redis client is synchronous (see RedisLedger): a Redis that stops answering must fail
+# the request, not stop the server's event loop for every conversation.
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 class ReplyLedger(ABC):
@@ -142,7 +145,9 @@ class RedisLedger(ReplyLedger):
 
     def __init__(self, url: str, prefix: str = "bot:inbound") -> None:
         super().__init__()
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+        )
         self._prefix = prefix
 
     def _key(self, key: str, part: str) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 
 import pytest
+import redis
 
 from bot.channels.ledger import MemoryLedger, RedisLedger
 
@@ -66,3 +68,13 @@ def test_every_copy_waiting_in_the_same_process_gets_the_reply_and_leaves_nothin
 
     asyncio.run(scenario())
     assert ledger._waiters == {}  # a server running for weeks does not collect dead waiters
+
+
+def test_a_redis_that_stops_answering_fails_the_request_instead_of_stalling_the_server():
+    # The ledger's Redis client is synchronous: a silent Redis must not hold the event loop.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # connections complete in the kernel; nothing is ever answered
+        ledger = RedisLedger(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        with pytest.raises(redis.TimeoutError):
+            asyncio.run(ledger.claim(f"wechat:{uuid.uuid4().hex}"))
