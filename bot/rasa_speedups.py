@@ -11,10 +11,11 @@ answers, computed once instead of on every call:
   built once; a name not in it still goes to Rasa's own search and gets Rasa's own answer.
 - Rasa's DIET and TED models predict through a `tf.function` with a fixed input signature,
   traced on the first prediction. Each call still looks the traced graph up again, deriving a
-  type for each of its ~50 inputs: 7 % of the server's CPU. After the first prediction the
-  graph is called directly, through TensorFlow's public `get_concrete_function`.
+  type for each of its ~50 inputs: about a third of the 1.7 ms each call spends before the
+  graph runs. After the first prediction the graph is called directly, through TensorFlow's
+  public `get_concrete_function`.
 - Python's full garbage collection walks every object the process holds: with the model loaded
-  that is ~900 000 objects and 0.5-0.7 s with the server's event loop stopped, every 10-20 s
+  that is ~900 000 objects and 0.5-0.8 s with the server's event loop stopped, every 10-20 s
   under load, which every conversation in flight on that process waits through. What exists
   once the model is loaded lives as long as the server, so it is moved out of the collector's
   sight (`gc.freeze`) before the first conversation is read; later garbage is collected as
