@@ -28,19 +28,26 @@ DEFAULT_MODEL = PROJECT_ROOT / "models" / "bot.tar.gz"
 DEFAULT_CONSOLE_PORT = 5002
 
 
-# No usage reports leave the machine (call centres hold citizens' data), and no noise in logs.
-QUIET_ENV = {
+# The servers' settings unless the environment says otherwise.
+SERVER_DEFAULTS = {
+    # No usage reports leave the machine (call centres hold citizens' data), no noise in logs.
     "RASA_TELEMETRY_ENABLED": "false",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "PYTHONWARNINGS": "ignore::DeprecationWarning",
     # Sanic reads 100 MB bodies by default; no chat message or platform push comes near 1 MB.
     "SANIC_REQUEST_MAX_SIZE": "1048576",
+    # Rasa's own settings for TensorFlow's thread pools, which by default take every core for
+    # each process. A prediction here is a batch of one through a small model; spread over
+    # pools, it costs more CPU than it saves time, taken from the other workers, the action
+    # server and the database on the same cores (docs/benchmarks.md: ~15 % of a worker's CPU).
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
 }
 
 
 def server_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
-    return {**QUIET_ENV, **os.environ, **(overrides or {})}
+    return {**SERVER_DEFAULTS, **os.environ, **(overrides or {})}
 
 
 class ServerStartError(RuntimeError):
