@@ -59,25 +59,14 @@ class ReplyLedger(ABC):
                 waiter.set_result(texts)
         await self._store(key, texts)
 
-    async def wait(self, key: str, timeout: float, runs_here: bool = False) -> list[str] | None:
-        """The reply, once published; None after `timeout` seconds.
-
-        `runs_here`: the caller started the bot on this message in this process and has not
-        awaited anything since, so the reply cannot be published yet and `publish` here will
-        hand it over: nothing is read from the store or polled. Under load every await on the
-        way to the user waits for a turn of a busy event loop, so this path has exactly one.
-        """
+    async def wait(self, key: str, timeout: float) -> list[str] | None:
+        """The reply, once published; None after `timeout` seconds. For a re-sent copy: the
+        copy whose bot runs in this process is answered by the bot's task (PassiveChance)."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[list[str] | None] = loop.create_future()
         self._waiters.setdefault(key, []).append(waiter)
         deadline = loop.time() + timeout
         try:
-            if runs_here:
-                timer = loop.call_at(deadline, _give_up, waiter)
-                try:
-                    return await waiter
-                finally:
-                    timer.cancel()
             while True:
                 texts = await self.reply(key)  # published before this copy began to wait
                 remaining = deadline - loop.time()
@@ -93,11 +82,6 @@ class ReplyLedger(ABC):
                 waiting.remove(waiter)
             if not waiting:
                 self._waiters.pop(key, None)
-
-
-def _give_up(waiter: asyncio.Future[list[str] | None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
 
 
 class MemoryLedger(ReplyLedger):

@@ -60,7 +60,7 @@ def _record_refused(sender_id: str, channel: str, delivery: Delivery) -> None:
             session,
             sender_id=sender_id,
             channel=channel,
-            text=delivery.text,
+            texts=[delivery.text],
             status=delivery.status,
             reason=delivery.reason,
         )

@@ -179,7 +179,7 @@ class ChannelSender(ABC):
                 session,
                 sender_id=sender_id,
                 channel=self.channel,
-                text=delivery.text,
+                texts=[delivery.text],
                 status=delivery.status,
                 reason=delivery.reason,
                 platform_message_id=delivery.platform_message_id,

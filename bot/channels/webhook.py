@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # Requests signed longer ago than this are replays (platforms re-send within a minute).
 MAX_REQUEST_AGE_SECONDS = 300
+# A reply too late for its request waits this long past the passive deadline for a re-sent
+# copy to take it, before it goes through the platform's API.
+LATE_MARGIN_SECONDS = 0.2
 
 
 class WebhookRejected(Exception):
@@ -100,7 +103,7 @@ class PlatformWebhook(ABC):
     def ack(self, inbound: Inbound | None) -> HTTPResponse:
         """Received, no reply in this response (and no re-send, please)."""
 
-    async def serve(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+    async def serve(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse | None:
         started = time.monotonic()
         try:
             if len(request.body or b"") > self.max_body_bytes:
@@ -116,34 +119,41 @@ class PlatformWebhook(ABC):
         if inbound is None:
             return self.ack(None)
         claimed = await self.ledger.claim(inbound.dedup_key)
+        if self.passive_deadline is None:
+            if claimed:
+                self._accept(inbound, on_new_message, None)
+            return self.ack(inbound)
+        deadline = started + self.passive_deadline
         if claimed:
             # No await from the claim to here: a platform hanging up now cannot cancel this
             # handler before the claimed message is noted and its bot run started.
-            deadline = None if self.passive_deadline is None else started + self.passive_deadline
-            self._accept(inbound, on_new_message, deadline)
-        if self.passive_deadline is None:
-            return self.ack(inbound)
-        remaining = max(0.0, started + self.passive_deadline - time.monotonic())
-        # Right after starting the bot (no await between): `runs_here` holds, see `wait`.
-        texts = await self.ledger.wait(inbound.dedup_key, remaining, runs_here=claimed)
+            chance = PassiveChance(request, self.ack(inbound), deadline)
+            self._accept(inbound, on_new_message, chance)
+            return await chance.outcome()
+        # A re-sent copy: the bot runs (or ran) for the first one, here or in another process.
+        texts = await self.ledger.wait(inbound.dedup_key, max(0.0, deadline - time.monotonic()))
         if texts and await self.ledger.take_delivery(inbound.dedup_key):
-            passive, rest = self.fit_passive(texts)
-            recorder_for(database_url()).submit(
-                partial(self._record_passive, inbound=inbound, texts=passive)
-            )
-            if rest:
-                self._start(self._send_all(inbound, rest))
-            return self.passive_reply(inbound, passive)
+            return self._passive(inbound, texts)
         return self.ack(inbound)
 
+    def _passive(self, inbound: Inbound, texts: list[str]) -> HTTPResponse:
+        """The reply to send in the HTTP response, recorded; what does not fit goes after it."""
+        passive, rest = self.fit_passive(texts)
+        recorder_for(database_url()).submit(
+            partial(self._record_passive, inbound=inbound, texts=passive)
+        )
+        if rest:
+            self._start(self._send_all(inbound, rest))
+        return self.passive_reply(inbound, passive)
+
     def _accept(
-        self, inbound: Inbound, on_new_message: OnNewMessage, deadline: float | None
+        self, inbound: Inbound, on_new_message: OnNewMessage, chance: PassiveChance | None
     ) -> None:
         """Run the bot on the message in the background. A message the bot reads reopens the
         reply window when its turn is recorded (Inbound.metadata); any other is noted now."""
         if inbound.text is None:
             self._note(inbound)
-        self._start(self._run(inbound, on_new_message, deadline))
+        self._start(self._run(inbound, on_new_message, chance))
 
     def _start(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
@@ -151,15 +161,29 @@ class PlatformWebhook(ABC):
         task.add_done_callback(self._running.discard)
 
     async def _run(
-        self, inbound: Inbound, on_new_message: OnNewMessage, deadline: float | None
+        self, inbound: Inbound, on_new_message: OnNewMessage, chance: PassiveChance | None
     ) -> None:
         texts = await self._ask_bot(inbound, on_new_message)
-        await self.ledger.publish(inbound.dedup_key, texts)
+        await self.ledger.publish(inbound.dedup_key, texts)  # re-sent copies waiting for it
+        if chance is None:
+            await self._deliver(inbound, texts)
+        elif chance.take():  # its request still waits: answer in it, from here
+            if texts and await self.ledger.take_delivery(inbound.dedup_key):
+                await chance.answer(self._passive(inbound, texts))
+            else:  # nothing to say, or a re-sent copy said it
+                chance.acknowledge()
+        elif texts:
+            # Too late for this request: give a re-sent copy its passive chance first, it is
+            # faster for the user; after that the platform's API.
+            late = max(0.0, chance.deadline - time.monotonic()) + LATE_MARGIN_SECONDS
+            asyncio.get_running_loop().call_later(late, self._deliver_later, inbound, texts)
+
+    def _deliver_later(self, inbound: Inbound, texts: list[str]) -> None:
+        self._start(self._deliver(inbound, texts))
+
+    async def _deliver(self, inbound: Inbound, texts: list[str]) -> None:
         if not texts:
             return
-        if deadline is not None:
-            # Leave the passive reply its chance first; it is faster for the user.
-            await asyncio.sleep(max(0.0, deadline - time.monotonic()) + 0.2)
         if await self.ledger.take_delivery(inbound.dedup_key):
             await self._send_all(inbound, texts)
 
@@ -206,14 +230,72 @@ class PlatformWebhook(ABC):
         )
 
     def _record_passive(self, session: Session, inbound: Inbound, texts: list[str]) -> None:
-        for text in texts:
-            record_outbound(
-                session,
-                sender_id=inbound.sender_id,
-                channel=self.channel,
-                text=text,
-                status="passive",
-            )
+        record_outbound(
+            session,
+            sender_id=inbound.sender_id,
+            channel=self.channel,
+            texts=texts,
+            status="passive",
+        )
+
+
+class PassiveChance:
+    """The request that brought a message whose bot runs here, while the reply may still go
+    in its response: the bot's task writes the reply into it as soon as the bot is done.
+
+    The handler waiting for it to be written would wake only after the rest of a busy event
+    loop's turn; under load that wait was a large part of the webhook's time
+    (docs/benchmarks.md). Exactly one of the bot's task, the deadline and a hang-up `take`s
+    the chance; the handler returns what it is given, or None once the reply was written.
+    """
+
+    def __init__(self, request: Request, ack: HTTPResponse, deadline: float) -> None:
+        self.request = request
+        self.deadline = deadline  # time.monotonic()
+        self._ack = ack
+        self._open = True
+        self._outcome: asyncio.Future[HTTPResponse | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+
+    def take(self) -> bool:
+        """True for the first to ask: it alone answers the request."""
+        taken, self._open = self._open, False
+        return taken
+
+    def acknowledge(self) -> None:
+        self._settle(self._ack)
+
+    async def answer(self, reply: HTTPResponse) -> None:
+        """Write `reply` as this request's response (Sanic's streaming response API)."""
+        if self.request.stream is None:  # not from Sanic's HTTP server: the handler returns it
+            self._settle(reply)
+            return
+        try:
+            sent = await self.request.respond(reply)
+            await sent.send(end_stream=True)
+        except Exception:  # the platform hung up: the reply was recorded, not received
+            logger.warning("a passive reply could not be written", exc_info=True)
+        self._settle(None)
+
+    async def outcome(self) -> HTTPResponse | None:
+        """What the handler returns: the acknowledgement, or None once the reply is written."""
+        timer = asyncio.get_running_loop().call_later(
+            max(0.0, self.deadline - time.monotonic()), self._expire
+        )
+        try:
+            return await self._outcome
+        finally:
+            timer.cancel()
+            self.take()  # a handler cancelled by a hang-up: the reply goes by the API
+
+    def _expire(self) -> None:
+        if self.take():
+            self.acknowledge()
+
+    def _settle(self, result: HTTPResponse | None) -> None:
+        if not self._outcome.done():
+            self._outcome.set_result(result)
 
 
 class PlatformInput(InputChannel):
@@ -229,7 +311,7 @@ class PlatformInput(InputChannel):
         blueprint = Blueprint(f"{self.name()}_webhook", __name__)
 
         @blueprint.route("/webhook", methods=["GET", "POST"])
-        async def receive(request: Request) -> HTTPResponse:
+        async def receive(request: Request) -> HTTPResponse | None:
             if self.webhook is None:
                 return response.text(f"{self.name()} is not configured", status=404)
             return await self.webhook.serve(request, on_new_message)

@@ -7,6 +7,8 @@ nothing an operator writes is silently lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -34,23 +36,29 @@ def record_outbound(
     *,
     sender_id: str,
     channel: str,
-    text: str,
+    texts: Sequence[str],
     status: str,
     reason: str | None = None,
     platform_message_id: str | None = None,
 ) -> None:
+    """A row per text, in order. One lookup and one insert for all of them: a passive reply's
+    texts are recorded on every turn of every platform conversation."""
     if status not in DELIVERY_STATUSES:
         raise ValueError(f"unknown delivery status {status!r}")
-    session.execute(
-        insert(OutboundMessage).values(
-            conversation_id=conversation_id(session, sender_id, channel),
-            channel=channel,
-            text=text,
-            status=status,
-            reason=reason,
-            platform_message_id=platform_message_id,
-        )
-    )
+    conversation = conversation_id(session, sender_id, channel)
+    rows = [
+        {
+            "conversation_id": conversation,
+            "channel": channel,
+            "text": text,
+            "status": status,
+            "reason": reason,
+            "platform_message_id": platform_message_id,
+        }
+        for text in texts
+    ]
+    if rows:
+        session.execute(insert(OutboundMessage), rows)
 
 
 def delivered_since(

@@ -45,7 +45,6 @@ def test_waiting_for_a_reply_gives_up_at_the_deadline(ledgers):
     async def scenario():
         await first.claim(key)
         assert await first.wait(key, timeout=0.2) is None
-        assert await first.wait(key, timeout=0.2, runs_here=True) is None
 
     asyncio.run(scenario())
 
@@ -56,11 +55,7 @@ def test_every_copy_waiting_in_the_same_process_gets_the_reply_and_leaves_nothin
 
     async def scenario():
         await ledger.claim(key)
-        # The copy whose bot runs here is only woken, never polls; a re-sent copy also polls.
-        waiting = [
-            asyncio.ensure_future(ledger.wait(key, timeout=2, runs_here=True)),
-            asyncio.ensure_future(ledger.wait(key, timeout=2)),
-        ]
+        waiting = [asyncio.ensure_future(ledger.wait(key, timeout=2)) for _ in range(2)]
         await asyncio.sleep(0)  # both are waiting before the reply is published
         await ledger.publish(key, ["好的,请稍等,马上为您查询!"])
         assert await asyncio.gather(*waiting) == [["好的,请稍等,马上为您查询!"]] * 2

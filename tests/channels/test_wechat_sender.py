@@ -99,8 +99,9 @@ def test_wechat_closing_the_window_45015_is_a_refusal_with_its_reason(api, sende
 def test_the_sixth_message_is_refused_and_passive_replies_do_not_count(api, sender):
     user = user_wrote(api)
     with session_scope() as session:
-        for _ in range(3):
-            record_outbound(session, sender_id=user, channel="wechat", text="…", status="passive")
+        record_outbound(
+            session, sender_id=user, channel="wechat", texts=["…"] * 3, status="passive"
+        )
     deliveries = [send(sender, user, f"第{i}条")[0] for i in range(1, 7)]
     assert [d.status for d in deliveries] == ["sent"] * 5 + ["refused"]
     assert "5" in deliveries[-1].reason
