@@ -173,6 +173,22 @@ def test_a_resend_while_the_bot_runs_gets_the_same_reply_and_the_bot_runs_once(c
     assert outbound(f"wechat:{openid}") == [("passive", "请问您是哪天入住?", None)]
 
 
+def test_a_hang_up_with_no_resend_still_gets_the_reply_to_the_user_through_the_api(
+    configure, api
+):
+    # The connection drops before the bot is done, and no copy comes again: the reply must
+    # not be written into the dead request and lost, but sent once the passive chance is over.
+    bot = StubBot(replies=lambda text: ["请问您是哪天入住?"], delay=1.5)
+    openid = new_openid()
+    with running(configure("safe"), bot) as server:
+        pusher = Pusher(server.url, mode="safe", api=api, timeout=0.5, resends=0)
+        result = pusher.push(text_push(openid, "济南"))
+        assert result.status is None  # hung up, nothing answered
+        wait_for(lambda: outbound(f"wechat:{openid}"), timeout=6)
+    assert api.sent_to(openid) == ["请问您是哪天入住?"]
+    assert outbound(f"wechat:{openid}") == [("sent", "请问您是哪天入住?", None)]
+
+
 def test_resends_to_another_server_process_are_deduplicated_through_redis(configure):
     first_bot, second_bot = (StubBot(replies=lambda text: ["收到"], delay=1.5) for _ in range(2))
     first, second = configure("safe"), configure("safe")
