@@ -37,10 +37,14 @@ SERVER_DEFAULTS = {
     "PYTHONWARNINGS": "ignore::DeprecationWarning",
     # Sanic reads 100 MB bodies by default; no chat message or platform push comes near 1 MB.
     "SANIC_REQUEST_MAX_SIZE": "1048576",
+}
+# The Rasa server's alone: set for the action server, they would make Rasa's CLI load
+# TensorFlow there too (~450 MiB) just to configure it.
+RASA_SERVER_DEFAULTS = {
     # Rasa's own settings for TensorFlow's thread pools, which by default take every core for
     # each process. A prediction here is a batch of one through a small model; spread over
     # pools, it costs more CPU than it saves time, taken from the other workers, the action
-    # server and the database on the same cores (docs/benchmarks.md: ~15 % of a worker's CPU).
+    # server and the database on the same cores (docs/benchmarks.md).
     "TF_INTER_OP_PARALLELISM_THREADS": "1",
     "TF_INTRA_OP_PARALLELISM_THREADS": "1",
 }
@@ -96,6 +100,10 @@ class Servers:
                         "--rasa-url", self.rasa_url],
         }  # fmt: skip
 
+    def process_env(self, name: str) -> dict[str, str]:
+        """The environment of server `name`: this one's, over that server's defaults."""
+        return {**RASA_SERVER_DEFAULTS, **self.env} if name == "rasa" else self.env
+
     def start(self, timeout: float = 180.0) -> None:
         try:
             rasa_workers(self.env)
@@ -105,8 +113,9 @@ class Servers:
             if name not in self.services:
                 continue
             self.processes[name] = subprocess.Popen(
-                command, cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=self.log
-            )
+                command, cwd=PROJECT_ROOT, env=self.process_env(name), stdout=self.log,
+                stderr=self.log,
+            )  # fmt: skip
         self._wait_until_ready(timeout)
 
     def _wait_until_ready(self, timeout: float) -> None:
