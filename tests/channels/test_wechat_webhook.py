@@ -173,9 +173,7 @@ def test_a_resend_while_the_bot_runs_gets_the_same_reply_and_the_bot_runs_once(c
     assert outbound(f"wechat:{openid}") == [("passive", "请问您是哪天入住?", None)]
 
 
-def test_a_hang_up_with_no_resend_still_gets_the_reply_to_the_user_through_the_api(
-    configure, api
-):
+def test_a_hang_up_with_no_resend_still_gets_the_reply_to_the_user_through_the_api(configure, api):
     # The connection drops before the bot is done, and no copy comes again: the reply must
     # not be written into the dead request and lost, but sent once the passive chance is over.
     bot = StubBot(replies=lambda text: ["请问您是哪天入住?"], delay=1.5)
