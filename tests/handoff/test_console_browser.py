@@ -75,10 +75,12 @@ def test_someone_elses_claim_is_shown_clearly(chromium, console_server, browser_
     chromium.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/events*"]})
     page = ConsolePage(chromium, console_server.url)
     page.log_in(new_operator(console_server.database_url))
-    item = page.queue_item(sender)
+    page.queue_item(sender)
     colleague = browser_for(name="李静")
     assert colleague.post(f"/api/requests/{request_id}/claim").status_code == 200
-    item.find_element(By.CSS_SELECTOR, "button.claim").click()
+    # Found again: the console looks at the queue again each time its reconnection fails,
+    # which re-renders the list (with the request, until it looks after the claim).
+    page.click(f'#waiting-list li[data-sender="{sender}"] button.claim')
     assert page.toast() == "该会话已由李静接待"
     page.until(
         lambda d: not d.find_elements(By.CSS_SELECTOR, f'#waiting-list li[data-sender="{sender}"]')
