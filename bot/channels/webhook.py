@@ -168,9 +168,10 @@ class PlatformWebhook(ABC):
         if chance is None:
             await self._deliver(inbound, texts)
         elif chance.take():  # its request still waits: answer in it, from here
-            if texts and await self.ledger.take_delivery(inbound.dedup_key):
-                await chance.answer(self._passive(inbound, texts))
-            else:  # nothing to say, or a re-sent copy said it
+            try:
+                if texts and await self.ledger.take_delivery(inbound.dedup_key):
+                    await chance.answer(self._passive(inbound, texts))
+            finally:  # unless answered: nothing to say, a re-sent copy said it, or an error
                 chance.acknowledge()
         elif texts:
             # Too late for this request: give a re-sent copy its passive chance first, it is
