@@ -45,6 +45,8 @@ def record_outbound(
     texts are recorded on every turn of every platform conversation."""
     if status not in DELIVERY_STATUSES:
         raise ValueError(f"unknown delivery status {status!r}")
+    if not texts:  # nothing was sent: no lookup, and no conversation created for it
+        return
     conversation = conversation_id(session, sender_id, channel)
     rows = [
         {
@@ -57,8 +59,7 @@ def record_outbound(
         }
         for text in texts
     ]
-    if rows:
-        session.execute(insert(OutboundMessage), rows)
+    session.execute(insert(OutboundMessage), rows)
 
 
 def delivered_since(
