@@ -7,8 +7,9 @@ Rasa tracker store, the action server and the command line together.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 
@@ -34,9 +35,14 @@ def database_url() -> str:
 def _enable_sqlite_concurrency(dbapi_connection, _record) -> None:  # noqa: ANN001 (DBAPI types)
     # Rasa and the action server write the same file: WAL lets readers proceed during a write,
     # and the busy timeout makes a writer wait for the lock instead of failing.
+    # The file stays in WAL once switched (`migrate` does it). Switching needs a lock that
+    # fails at once, without waiting, while another connection writes: then this connection
+    # goes on without it rather than fail, with the write it was opened for.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        with suppress(sqlite3.OperationalError):
+            cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -97,3 +103,5 @@ def migrate(url: str | None = None) -> None:
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     config.attributes["url"] = url
     command.upgrade(config, "head")
+    with get_engine(url).connect():  # a new SQLite file switches to WAL while nothing writes
+        pass

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
+import threading
 from datetime import datetime
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from bot.hotline.router import Route
 from bot.hotline.workorders import create_work_order, dispatch
@@ -188,3 +190,31 @@ def test_migrating_creates_the_sqlite_folder_of_a_fresh_checkout(tmp_path):
     url = f"sqlite:///{tmp_path / 'var' / 'bot.db'}"  # var/ does not exist yet
     migrate(url)
     assert "bookings" in inspect(get_engine(url)).get_table_names()
+
+
+def test_a_migrated_sqlite_file_is_in_wal_mode(tmp_path):
+    # Readers then go on while Rasa or the recorder writes.
+    path = tmp_path / "bot.db"
+    migrate(f"sqlite:///{path}")
+    with sqlite3.connect(path) as plain:
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_sqlite_connection_opened_during_another_write_waits_for_it(tmp_path):
+    # A file not yet in WAL (made before the switch, or by another tool), written by another
+    # connection (Rasa's own engine): the recorder's new connection must wait its turn, not
+    # fail with "database is locked" and lose the messages it was opened to store.
+    path = tmp_path / "other.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE notes (text TEXT)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO notes VALUES ('Rasa''s turn')")
+    threading.Timer(0.3, writer.execute, ("COMMIT",)).start()
+    with get_engine(f"sqlite:///{path}").begin() as connection:
+        connection.execute(text("INSERT INTO notes VALUES ('the transcript')"))
+    writer.close()
+    with sqlite3.connect(path) as plain:
+        assert [row[0] for row in plain.execute("SELECT text FROM notes")] == [
+            "Rasa's turn",
+            "the transcript",
+        ]
