@@ -6,16 +6,16 @@ a deployment from the embedded defaults (SQLite, in-process locks) to PostgreSQL
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.orm import Session
+from sqlalchemy import insert
 
 from bot import rasa_speedups
 from bot.store.database import database_url, get_engine
@@ -24,6 +24,9 @@ from bot.workers import rasa_workers
 
 # The Rasa server loads this module through endpoints.yml before it serves anything.
 rasa_speedups.apply()
+
+# Set on a tracker this store read or saved: how many of its events the database holds.
+STORED_EVENTS = "_bot_stored_events"
 
 
 class DatabaseTrackerStore(SQLTrackerStore):
@@ -44,12 +47,45 @@ class DatabaseTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         # Rasa reads the first conversation after it has loaded the model.
         rasa_speedups.freeze_loaded_heap()
-        return await super().retrieve(sender_id)
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, STORED_EVENTS, len(tracker.events))
+        return tracker
 
-    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
-        new_events: list[Event] = list(super()._additional_events(session, tracker))
-        self.recorder.record(tracker.sender_id, (event.as_dict() for event in new_events))
-        return iter(new_events)
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events added since the tracker was read or last saved, in one `INSERT`.
+
+        Rasa's own save counts the stored events with a query to find the new ones, although
+        the conversation's lock has kept anyone else from adding any since it read them, and
+        adds each to the ORM session, which sends an `INSERT` per event to learn its id. A
+        tracker not read here (a new conversation) is still counted as Rasa counts it.
+        """
+        await self.stream_events(tracker)  # Rasa's event broker, if one is configured
+        with self.session_scope() as session:
+            stored = getattr(tracker, STORED_EVENTS, None)
+            if stored is None:
+                stored = self._event_query(
+                    session, tracker.sender_id, fetch_events_from_all_sessions=False
+                ).count()
+            new_events = [e.as_dict() for e in itertools.islice(tracker.events, stored, None)]
+            if new_events:
+                rows = [self._row(tracker.sender_id, data) for data in new_events]
+                session.execute(insert(self.SQLEvent.__table__), rows)
+            session.commit()
+        setattr(tracker, STORED_EVENTS, len(tracker.events))
+        self.recorder.record(tracker.sender_id, new_events)
+
+    @staticmethod
+    def _row(sender_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The columns Rasa's `SQLTrackerStore.save` fills for an event."""
+        return {
+            "sender_id": sender_id,
+            "type_name": data["event"],
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
 
 class EnvLockStore:

@@ -10,10 +10,11 @@ import weakref
 import pytest
 import redis
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from bot.store.conversation import Conversation
 from bot.store.database import session_scope
@@ -73,6 +74,71 @@ def test_saving_a_turn_records_its_messages_once(database):
             ("in", "你好"),
             ("out", "您好!这里是康飞旅行网,请问有什么可以帮助您?"),
         ]
+
+
+def _stored_rows(url: str, sender_id: str) -> list[tuple]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT type_name, intent_name, action_name FROM events "
+                "WHERE sender_id = :sender ORDER BY id"
+            ),
+            {"sender": sender_id},
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def _user(text: str, intent: str) -> UserUttered:
+    return UserUttered(text, {"name": intent, "confidence": 0.9})
+
+
+def test_each_save_stores_exactly_the_events_added_since_the_last_read_or_save(database):
+    domain = Domain.from_yaml("slots:\n  city:\n    type: any\n    mappings:\n    - type: custom\n")
+    store = DatabaseTrackerStore(domain=domain)
+    tracker = DialogueStateTracker.from_events(
+        "wx-rows", [_user("订济南的酒店", "book_hotel"), ActionExecuted("hotel_form")]
+    )
+    asyncio.run(store.save(tracker))  # a new conversation: nothing stored before
+    tracker.update(SlotSet("city", "济南"))
+    asyncio.run(store.save(tracker))  # the same tracker again: only the slot is new
+    # The next turn, as Rasa runs it on another server process: read, add, save.
+    again = asyncio.run(DatabaseTrackerStore(domain=domain).retrieve("wx-rows"))
+    again.update(_user("明天入住", "inform"))
+    again.update(ActionExecuted("action_listen"))
+    asyncio.run(DatabaseTrackerStore(domain=domain).save(again))
+    # The columns Rasa's own store fills, one row per event, none twice.
+    assert _stored_rows(database, "wx-rows") == [
+        ("user", "book_hotel", None),
+        ("action", None, "hotel_form"),
+        ("slot", None, "city"),  # Rasa files a slot's name as its action_name
+        ("user", "inform", None),
+        ("action", None, "action_listen"),
+    ]
+    # Rasa's stock SQL store reads back the same conversation.
+    stock = SQLTrackerStore(domain=domain, host=database)
+    read = asyncio.run(stock.retrieve("wx-rows"))
+    assert [event.as_dict() for event in read.events] == [event.as_dict() for event in again.events]
+    assert read.get_slot("city") == "济南"
+    store.recorder.flush()
+
+
+def test_a_tracker_not_read_here_is_saved_without_repeating_stored_events(database):
+    domain = Domain.empty()
+    first = DialogueStateTracker.from_events("wx-copy", [_user("你好", "greet")])
+    asyncio.run(DatabaseTrackerStore(domain=domain).save(first))
+    # A tracker built elsewhere with the stored event and a new one (Rasa's API can do this).
+    rebuilt = DialogueStateTracker.from_events(
+        "wx-copy", [*first.events, ActionExecuted("utter_greet")]
+    )
+    store = DatabaseTrackerStore(domain=domain)
+    asyncio.run(store.save(rebuilt))
+    assert _stored_rows(database, "wx-copy") == [
+        ("user", "greet", None),
+        ("action", None, "utter_greet"),
+    ]
+    store.recorder.flush()
 
 
 def test_without_redis_the_lock_store_is_in_process(monkeypatch):
