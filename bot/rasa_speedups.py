@@ -20,24 +20,35 @@ answers, computed once instead of on every call:
   once the model is loaded lives as long as the server, so it is moved out of the collector's
   sight (`gc.freeze`) before the first conversation is read; later garbage is collected as
   before.
+- Rasa opens a new HTTP session, and so a new connection, for every call to the action server
+  (several per message), and closes it after one request. Each endpoint now keeps one session
+  per event loop, with Rasa's own headers, authentication and timeout, whose connections are
+  reused while they have been idle for less than `KEEPALIVE_SECONDS`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from functools import cache
 from typing import Any
 
+import aiohttp
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 from tensorflow.types.experimental import ConcreteFunction
 
 _rasa_resolve_event = Event.resolve_by_type
 _rasa_predict = RasaModel._rasa_predict
+# An idle connection is closed after this long: well before servers close theirs (Sanic, which
+# the action server runs on, after 5 s), so no request goes out on one the server is closing.
+KEEPALIVE_SECONDS = 2.0
 
 
 @cache
@@ -82,6 +93,39 @@ def _predict(self: RasaModel, batch_in: tuple[Any, ...]) -> dict[str, Any]:
     return _rasa_predict(self, batch_in)
 
 
+class _KeptSession:
+    """What `EndpointConfig.session()` returns: `async with` gives the endpoint's session for
+    this event loop, and leaves it open for the next request."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+def _session(self: EndpointConfig) -> _KeptSession:
+    loop = asyncio.get_running_loop()
+    kept: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = self.__dict__.get(
+        "_kept_session"
+    )
+    if kept is None or kept[0] is not loop or kept[1].closed:
+        auth = None
+        if self.basic_auth:  # Rasa's settings for the endpoint, as its `session` makes them
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        )
+        kept = self.__dict__["_kept_session"] = (loop, session)
+    return _KeptSession(kept[1])
+
+
 @cache
 def freeze_loaded_heap() -> None:
     """Once per process, after the model is loaded: collect what is garbage now, then leave
@@ -94,3 +138,4 @@ def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(_resolve_event)  # type: ignore[method-assign]
     RasaModel._rasa_predict = _predict  # type: ignore[method-assign]
+    EndpointConfig.session = _session  # type: ignore[assignment]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import numpy as np
 import pytest
 import tensorflow as tf
+from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 
 from bot import rasa_speedups
@@ -67,3 +72,59 @@ def test_predictions_after_the_first_use_the_traced_graph_and_give_the_same_outp
             assert isinstance(model._tf_predict_step, tf.types.experimental.ConcreteFunction)
             assert model._tf_predict_step is traced.get_concrete_function()
     assert traced.experimental_get_tracing_count() == 1
+
+
+async def _call_action_server(
+    endpoint: EndpointConfig, times: int, pause: float = 0.0
+) -> list[dict[str, Any]]:
+    """Rasa's requests to a stand-in action server, which answers with what it saw."""
+
+    async def webhook(request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "client_port": request.transport.get_extra_info("peername")[1],
+                "token": request.query.get("token"),
+                "authorization": request.headers.get("Authorization"),
+                "next_action": (await request.json())["next_action"],
+            }
+        )
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    endpoint.url = f"http://127.0.0.1:{port}/webhook"
+    seen = []
+    try:
+        for number in range(times):
+            await asyncio.sleep(pause)
+            seen.append(await endpoint.request(json={"next_action": f"action_{number}"}))
+    finally:
+        await runner.cleanup()
+    return seen
+
+
+def test_calls_to_the_action_server_reuse_one_connection_with_rasas_settings():
+    endpoint = EndpointConfig(
+        token="secret", basic_auth={"username": "rasa", "password": "pw"}, headers={}
+    )
+    seen = asyncio.run(_call_action_server(endpoint, times=3))
+    assert [s["next_action"] for s in seen] == ["action_0", "action_1", "action_2"]
+    assert len({s["client_port"] for s in seen}) == 1  # one connection for all three
+    assert {s["token"] for s in seen} == {"secret"}
+    assert {s["authorization"] for s in seen} == {"Basic cmFzYTpwdw=="}  # rasa:pw
+
+
+def test_an_idle_connection_is_closed_before_the_server_would_and_a_new_loop_works(
+    monkeypatch,
+):
+    monkeypatch.setattr(rasa_speedups, "KEEPALIVE_SECONDS", 0.2)
+    endpoint = EndpointConfig()
+    seen = asyncio.run(_call_action_server(endpoint, times=2, pause=0.5))
+    assert seen[0]["client_port"] != seen[1]["client_port"]
+    # Another event loop (the first is closed) gets a session of its own.
+    again = asyncio.run(_call_action_server(endpoint, times=1))
+    assert again[0]["next_action"] == "action_0"
