@@ -16,6 +16,7 @@ from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import insert
+from sqlalchemy.orm import Query, Session
 
 from bot import rasa_speedups
 from bot.store.database import database_url, get_engine
@@ -51,6 +52,14 @@ class DatabaseTrackerStore(SQLTrackerStore):
         if tracker is not None:
             setattr(tracker, STORED_EVENTS, len(tracker.events))
         return tracker
+
+    def _event_query(
+        self, session: Session, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> Query:
+        # Rasa reads only each event's `data`: selecting that column alone spares building an
+        # ORM object for every stored event on every turn (rows still have `.data`).
+        query = super()._event_query(session, sender_id, fetch_events_from_all_sessions)
+        return query.with_entities(self.SQLEvent.data)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events added since the tracker was read or last saved, in one `INSERT`.
