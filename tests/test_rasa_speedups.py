@@ -95,7 +95,7 @@ async def _call_action_server(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    port = runner.addresses[0][1]
     endpoint.url = f"http://127.0.0.1:{port}/webhook"
     seen = []
     try:
@@ -103,6 +103,8 @@ async def _call_action_server(
             await asyncio.sleep(pause)
             seen.append(await endpoint.request(json={"next_action": f"action_{number}"}))
     finally:
+        async with endpoint.session() as session:  # the server would keep it to its end
+            await session.close()
         await runner.cleanup()
     return seen
 
