@@ -34,10 +34,10 @@ def database_url() -> str:
 
 def _enable_sqlite_concurrency(dbapi_connection, _record) -> None:  # noqa: ANN001 (DBAPI types)
     # Rasa and the action server write the same file: WAL lets readers proceed during a write,
-    # and the busy timeout makes a writer wait for the lock instead of failing.
-    # The file stays in WAL once switched (`migrate` does it). Switching needs a lock that
-    # fails at once, without waiting, while another connection writes: then this connection
-    # goes on without it rather than fail, with the write it was opened for.
+    # and the busy timeout makes a writer wait for the lock instead of failing. The file stays
+    # in WAL once switched (`migrate` does it); the switch fails at once, without waiting,
+    # while another connection writes, and this connection then goes on without it rather
+    # than lose the write it was opened for.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=5000")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
