@@ -15,6 +15,7 @@ import os
 import time
 from abc import ABC, abstractmethod
 from functools import cache
+from typing import Any
 
 import redis
 
@@ -39,8 +40,9 @@ class ReplyLedger(ABC):
         """True for the first copy of a message, False for every re-sent copy."""
 
     @abstractmethod
-    async def _store(self, key: str, texts: list[str]) -> None:
-        """Keep the reply where every server process can read it."""
+    async def _store(self, key: str, texts: list[str], take_delivery: bool) -> bool:
+        """Keep the reply where every server process can read it; with `take_delivery`, also
+        `take_delivery` and return its answer."""
 
     @abstractmethod
     async def reply(self, key: str) -> list[str] | None:
@@ -50,14 +52,15 @@ class ReplyLedger(ABC):
     async def take_delivery(self, key: str) -> bool:
         """True exactly once per message: whoever gets it delivers the reply."""
 
-    async def publish(self, key: str, texts: list[str]) -> None:
-        """The bot's reply to the message is ready."""
+    async def publish(self, key: str, texts: list[str], take_delivery: bool = False) -> bool:
+        """The bot's reply to the message is ready. With `take_delivery`, the publisher also
+        asks to deliver it, in the same round trip: True if it got the delivery."""
         # Waiters here first: under load every round trip to Redis on the way to the user
         # costs a turn of a busy event loop.
         for waiter in self._waiters.pop(key, []):
             if not waiter.done():
                 waiter.set_result(texts)
-        await self._store(key, texts)
+        return await self._store(key, texts, take_delivery)
 
     async def wait(self, key: str, timeout: float) -> list[str] | None:
         """The reply, once published; None after `timeout` seconds. For a re-sent copy: the
@@ -105,8 +108,9 @@ class MemoryLedger(ReplyLedger):
         self._seen[key] = time.monotonic()
         return True
 
-    async def _store(self, key: str, texts: list[str]) -> None:
+    async def _store(self, key: str, texts: list[str], take_delivery: bool) -> bool:
         self._replies[key] = texts
+        return take_delivery and await self.take_delivery(key)
 
     async def reply(self, key: str) -> list[str] | None:
         return self._replies.get(key)
@@ -140,15 +144,24 @@ class RedisLedger(ReplyLedger):
     async def claim(self, key: str) -> bool:
         return bool(self._redis.set(self._key(key, "seen"), 1, nx=True, ex=TTL_SECONDS))
 
-    async def _store(self, key: str, texts: list[str]) -> None:
-        self._redis.set(self._key(key, "reply"), json.dumps(texts), ex=TTL_SECONDS)
+    async def _store(self, key: str, texts: list[str], take_delivery: bool) -> bool:
+        commands = self._redis.pipeline(transaction=False)
+        commands.set(self._key(key, "reply"), json.dumps(texts), ex=TTL_SECONDS)
+        if take_delivery:
+            self._take_delivery(commands, key)
+        results = commands.execute()
+        return take_delivery and bool(results[-1])
 
     async def reply(self, key: str) -> list[str] | None:
         stored = self._redis.get(self._key(key, "reply"))
         return json.loads(stored) if stored is not None else None
 
     async def take_delivery(self, key: str) -> bool:
-        return bool(self._redis.set(self._key(key, "delivered"), 1, nx=True, ex=TTL_SECONDS))
+        return bool(self._take_delivery(self._redis, key))
+
+    def _take_delivery(self, client: redis.Redis, key: str) -> Any:
+        """The command for `take_delivery`, run at once, or queued on a pipeline."""
+        return client.set(self._key(key, "delivered"), 1, nx=True, ex=TTL_SECONDS)
 
 
 @cache

@@ -73,3 +73,23 @@ def test_a_redis_that_stops_answering_fails_the_request_instead_of_stalling_the_
         ledger = RedisLedger(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
         with pytest.raises(redis.TimeoutError):
             asyncio.run(ledger.claim(f"wechat:{uuid.uuid4().hex}"))
+
+
+def test_the_publisher_may_take_the_delivery_as_it_publishes(ledgers):
+    first, second = ledgers
+    taken, left = (f"wechat:{uuid.uuid4().hex}" for _ in range(2))
+
+    async def scenario():
+        for key in (taken, left):
+            await first.claim(key)
+            await second.claim(key)
+        waiting = asyncio.ensure_future(second.wait(taken, timeout=2))
+        assert await first.publish(taken, ["收到"], take_delivery=True) is True
+        assert await waiting == ["收到"]  # a re-sent copy still gets the reply
+        assert await second.take_delivery(taken) is False
+        # Without asking, the delivery is left to whoever takes it.
+        assert await first.publish(left, ["收到"]) is False
+        assert await second.wait(left, timeout=0) == ["收到"]
+        assert [await second.take_delivery(left), await first.take_delivery(left)] == [True, False]
+
+    asyncio.run(scenario())
