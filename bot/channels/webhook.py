@@ -163,16 +163,25 @@ class PlatformWebhook(ABC):
     async def _run(
         self, inbound: Inbound, on_new_message: OnNewMessage, chance: PassiveChance | None
     ) -> None:
-        texts = await self._ask_bot(inbound, on_new_message)
-        await self.ledger.publish(inbound.dedup_key, texts)  # re-sent copies waiting for it
+        # The turn's transcript waits for its passive reply's record: one transaction for both.
+        with recorder_for(database_url()).together() as held:
+            texts = await self._ask_bot(inbound, on_new_message)
+            if chance is not None and chance.take():  # its request still waits: answer in it
+                try:
+                    # Re-sent copies get the reply, and this request its delivery: one round trip.
+                    delivering = await self.ledger.publish(
+                        inbound.dedup_key, texts, take_delivery=bool(texts)
+                    )
+                    if delivering:
+                        reply = self._passive(inbound, texts)
+                        held.release()  # stored while the reply is written
+                        await chance.answer(reply)
+                finally:  # unless answered: nothing to say, a re-sent copy said it, or an error
+                    chance.acknowledge()
+                return
+            await self.ledger.publish(inbound.dedup_key, texts)  # re-sent copies waiting for it
         if chance is None:
             await self._deliver(inbound, texts)
-        elif chance.take():  # its request still waits: answer in it, from here
-            try:
-                if texts and await self.ledger.take_delivery(inbound.dedup_key):
-                    await chance.answer(self._passive(inbound, texts))
-            finally:  # unless answered: nothing to say, a re-sent copy said it, or an error
-                chance.acknowledge()
         elif texts:
             # Too late for this request: give a re-sent copy its passive chance first, it is
             # faster for the user; after that the platform's API.

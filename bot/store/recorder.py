@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from functools import cache, partial
 from typing import Any
@@ -72,6 +74,36 @@ def _record_turn(session: Session, sender_id: str, events: list[dict[str, Any]])
 
 
 Job = Callable[[Session], None]
+Write = tuple[Job, Future[None]]
+
+
+class Hold:
+    """Writes submitted inside `ConversationRecorder.together`, kept until released."""
+
+    def __init__(self, writer_queue: queue.Queue[list[Write]]) -> None:
+        self.queue = writer_queue
+        self._writes: list[Write] = []
+        self._open = True
+        # Context variables also reach threads started with asyncio.to_thread.
+        self._lock = threading.Lock()
+
+    def keep(self, write: Write) -> bool:
+        """Hold `write`; False once released (it then goes straight to the writer)."""
+        with self._lock:
+            if self._open:
+                self._writes.append(write)
+            return self._open
+
+    def release(self) -> None:
+        """Queue what is held, in one piece. Tasks started inside the block share this hold
+        and may outlive it: their later writes pass straight through, after these."""
+        with self._lock:
+            if self._open and self._writes:
+                self.queue.put(self._writes)
+            self._open = False
+
+
+_current_hold: ContextVar[Hold | None] = ContextVar("recorder_hold", default=None)
 
 
 class ConversationRecorder:
@@ -85,7 +117,8 @@ class ConversationRecorder:
     def __init__(self, url: str | None = None) -> None:
         # The database is fixed when the recorder starts, like the tracker store's.
         self._url = url or database_url()
-        self._queue: queue.Queue[tuple[Job, Future[None]]] = queue.Queue()
+        # Each item is writes that go in the same batch (one, or a released Hold's).
+        self._queue: queue.Queue[list[Write]] = queue.Queue()
         self._thread = threading.Thread(target=self._write, name="recorder", daemon=True)
         self._thread.start()
 
@@ -96,12 +129,34 @@ class ConversationRecorder:
 
     def submit(self, job: Job) -> Future[None]:
         done: Future[None] = Future()
-        self._queue.put((job, done))
+        hold = self._hold()
+        if hold is None or not hold.keep((job, done)):
+            self._queue.put([(job, done)])
         return done
+
+    @contextmanager
+    def together(self) -> Iterator[Hold]:
+        """Writes submitted in this block (by this task and those it starts) reach the writer
+        together at its end, or at `Hold.release`, so that it stores them in one transaction:
+        a turn's transcript and its passive reply's record, instead of a transaction each."""
+        hold = Hold(self._queue)
+        token = _current_hold.set(hold)
+        try:
+            yield hold
+        finally:
+            _current_hold.reset(token)
+            hold.release()
 
     def written(self) -> Future[None]:
         """Done once everything submitted so far is stored (the writer keeps the order)."""
+        hold = self._hold()
+        if hold is not None:
+            hold.release()  # else a task would wait for its own held writes
         return self.submit(_nothing)
+
+    def _hold(self) -> Hold | None:
+        hold = _current_hold.get()
+        return hold if hold is not None and hold.queue is self._queue else None
 
     def flush(self) -> None:
         """Wait until everything recorded so far is stored."""
@@ -109,16 +164,16 @@ class ConversationRecorder:
 
     def _write(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            items = [self._queue.get()]
             while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+                items.append(self._queue.get_nowait())
             try:
-                self._run(batch)
+                self._run([write for item in items for write in item])
             finally:
-                for _ in batch:
+                for _ in items:
                     self._queue.task_done()
 
-    def _run(self, batch: list[tuple[Job, Future[None]]]) -> None:
+    def _run(self, batch: list[Write]) -> None:
         # Once running a future cannot be cancelled; a waiter that gave up (False) still gets
         # its write, just no answer.
         waiting = [
