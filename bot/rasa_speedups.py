@@ -24,6 +24,8 @@ answers, computed once instead of on every call:
   (several per message), and closes it after one request. Each endpoint now keeps one session
   per event loop, with Rasa's own headers, authentication and timeout, whose connections are
   reused while they have been idle for less than `KEEPALIVE_SECONDS`.
+- Rasa runs TED's model for every next-action prediction, also when a rule or memorized story
+  already decided it with certainty and TED cannot win: `bot.settled_predictions`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 from tensorflow.types.experimental import ConcreteFunction
+
+from bot import settled_predictions
 
 _rasa_resolve_event = Event.resolve_by_type
 _rasa_predict = RasaModel._rasa_predict
@@ -139,3 +143,4 @@ def apply() -> None:
     Event.resolve_by_type = staticmethod(_resolve_event)  # type: ignore[method-assign]
     RasaModel._rasa_predict = _predict  # type: ignore[method-assign]
     EndpointConfig.session = _session  # type: ignore[assignment]
+    settled_predictions.apply()
