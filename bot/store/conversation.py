@@ -112,18 +112,42 @@ def inbound_changes(metadata: dict[str, Any], reopens_window: bool) -> dict[str,
     return changes
 
 
+# Where a session keeps the conversation ids its current transaction has looked up.
+_KNOWN_IDS = "bot_conversation_ids"
+
 # The recorder writes every message of every turn: these statements skip loading rows into
 # objects and the session's unit of work, which cost more than the writes themselves.
 
 
 def conversation_id(session: Session, sender_id: str, channel: str | None = None) -> int:
-    """The conversation's id, created on its first message."""
+    """The conversation's id, created on its first message.
+
+    Looked up once per transaction: a platform turn's transcript and its passive reply's
+    record are written together (ConversationRecorder.together), each naming the conversation.
+    """
+    if (known := _known_ids(session).get(sender_id)) is not None:
+        return known
     found = session.execute(
         select(Conversation.id, Conversation.channel).where(Conversation.sender_id == sender_id)
     ).one_or_none()
     if found is None or (channel and found.channel == "unknown"):
-        return get_or_create_conversation(session, sender_id, channel).id
-    return found.id
+        conversation = get_or_create_conversation(session, sender_id, channel)
+        identity, settled = conversation.id, conversation.channel != "unknown"
+    else:
+        identity, settled = found.id, found.channel != "unknown"
+    if settled:  # else a later call that names the channel must still set it
+        _known_ids(session)[sender_id] = identity
+    return identity
+
+
+def _known_ids(session: Session) -> dict[str, int]:
+    """Conversation ids looked up in the session's current transaction. A rollback may undo
+    a conversation created in it, so the ids are not kept past the transaction."""
+    transaction = session.get_transaction()
+    kept = session.info.get(_KNOWN_IDS)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_KNOWN_IDS] = (transaction, {})
+    return kept[1]
 
 
 def message_row(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from bot.store.conversation import Conversation
+from bot.store.conversation import Conversation, conversation_id
 from bot.store.database import get_engine, session_scope
 from bot.store.outbound import OutboundMessage, record_outbound
 from bot.store.recorder import ConversationRecorder, RecordingFailed
@@ -77,6 +77,42 @@ def test_a_turn_and_its_passive_reply_are_stored_in_one_transaction(database):
     assert transcript() == ["我要订酒店", "请问您要预订哪个城市的酒店?"]
     assert outbound() == ["请问您要预订哪个城市的酒店?"]
     assert len(commits) == 1
+
+
+def test_a_turn_and_its_passive_reply_look_their_conversation_up_once(database):
+    recorder = ConversationRecorder()
+    recorder.record(SENDER, turn("你好", "您好,请问有什么可以帮您?"))  # the conversation exists
+    recorder.flush()
+    lookups: list[str] = []
+
+    def look(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "conversations" in statement:
+            lookups.append(statement)
+
+    async def bot_task() -> None:
+        with recorder.together():
+            recorder.record(SENDER, turn("我要订酒店", "请问您要预订哪个城市的酒店?"))
+            recorder.submit(passive(["请问您要预订哪个城市的酒店?"]))
+
+    engine = get_engine(database)
+    event.listen(engine, "before_cursor_execute", look)
+    try:
+        asyncio.run(bot_task())
+        recorder.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", look)
+    assert len(lookups) == 1
+    assert outbound() == ["请问您要预订哪个城市的酒店?"]
+
+
+def test_a_conversation_created_in_a_rolled_back_transaction_is_created_again(database):
+    with session_scope() as session:
+        conversation_id(session, SENDER, "wechat")
+        session.rollback()  # as a failed batch is
+        again = conversation_id(session, SENDER, "wechat")
+        session.commit()
+    with session_scope() as session:
+        assert session.get(Conversation, again).sender_id == SENDER
 
 
 def test_waiting_for_the_writes_inside_the_block_does_not_wait_for_itself(database):
