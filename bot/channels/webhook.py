@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
+from bot.channels.eager import start_eagerly
 from bot.channels.inbound import Inbound
 from bot.channels.ledger import ReplyLedger, ledger_from_env
 from bot.channels.sender import ChannelSender
@@ -153,10 +154,19 @@ class PlatformWebhook(ABC):
         reply window when its turn is recorded (Inbound.metadata); any other is noted now."""
         if inbound.text is None:
             self._note(inbound)
-        self._start(self._run(inbound, on_new_message, chance))
+        run = self._run(inbound, on_new_message, chance)
+        if chance is None:  # the acknowledgement goes first
+            self._start(run)
+            return
+        # For a reply in the response, the first step runs now, up to the bot's first wait, as
+        # Rasa's REST channel runs the bot in the handler; the rest runs in a task of its own,
+        # which a platform hanging up cannot cancel.
+        self._keep(start_eagerly(run))
 
     def _start(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
+        self._keep(asyncio.ensure_future(work))
+
+    def _keep(self, task: asyncio.Future[None]) -> None:
         self._running.add(task)  # keep a reference until it is done
         task.add_done_callback(self._running.discard)
 
