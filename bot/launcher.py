@@ -8,6 +8,7 @@ processes through `Servers`, so what is tested is what runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -70,6 +71,7 @@ class Servers:
     services: tuple[str, ...] = ("actions", "rasa", "scheduler", "console")
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     console_port: int | None = None  # None: CONSOLE_PORT in `env`, else 5002
+    stop_timeout: float = 15.0  # seconds a server has to stop before its processes are killed
 
     def __post_init__(self) -> None:
         if self.console_port is None:
@@ -112,9 +114,11 @@ class Servers:
         for name, command in self.commands().items():
             if name not in self.services:
                 continue
+            # A process group per server: Sanic's workers are its children, and must not
+            # outlive it when it has to be killed.
             self.processes[name] = subprocess.Popen(
                 command, cwd=PROJECT_ROOT, env=self.process_env(name), stdout=self.log,
-                stderr=self.log,
+                stderr=self.log, start_new_session=True,
             )  # fmt: skip
         self._wait_until_ready(timeout)
 
@@ -149,13 +153,16 @@ class Servers:
     def stop(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGINT)  # each server stops its own workers
+        deadline = time.monotonic() + self.stop_timeout
         for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            # Whatever is left of the server's group, a stuck server or a worker that did not
+            # stop with it, would hold the port and the database until someone found it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
     def wait(self) -> int:
         """Block until one process ends (then stop the other); its exit code."""
