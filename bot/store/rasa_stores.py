@@ -12,7 +12,7 @@ import os
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import insert
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Query, Session
 
 from bot import rasa_speedups
 from bot.store.database import database_url, get_engine
+from bot.store.lock_store import AtomicRedisLockStore
 from bot.store.recorder import recorder_for
 from bot.workers import rasa_workers
 
@@ -101,7 +102,7 @@ class EnvLockStore:
     """Redis lock store when REDIS_URL is set (several servers), else Rasa's in-memory one.
 
     Rasa instantiates a custom lock store class with `endpoint_config=`; `__new__` hands back
-    one of Rasa's own stores so that no locking logic is re-implemented here.
+    Rasa's in-memory store, or its Redis store with atomic tickets (bot/store/lock_store.py).
     """
 
     def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
@@ -111,7 +112,7 @@ class EnvLockStore:
             return InMemoryLockStore()
         parts = urlsplit(url)
         db = parts.path.lstrip("/")
-        return RedisLockStore(
+        return AtomicRedisLockStore(
             host=parts.hostname or "localhost",
             port=parts.port or 6379,
             db=int(db) if db else 0,

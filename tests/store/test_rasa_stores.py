@@ -166,7 +166,7 @@ def test_redis_url_parts_are_passed_on(monkeypatch, url):
     monkeypatch.setenv("REDIS_URL", url)
     created = {}
     monkeypatch.setattr(
-        "bot.store.rasa_stores.RedisLockStore", lambda **kwargs: created.update(kwargs)
+        "bot.store.rasa_stores.AtomicRedisLockStore", lambda **kwargs: created.update(kwargs)
     )
     EnvLockStore()
     if url.startswith("rediss"):
