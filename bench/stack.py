@@ -6,6 +6,7 @@ benchmark never meets a running bot or the tests' servers.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,6 +78,20 @@ def peak_memory(servers: Servers) -> list[tuple[str, float]]:
             label = name if depth == 0 else f"{name} child {pid}"
             rows.append((label, _vm_hwm_kib(pid) / 1024))
     return rows
+
+
+def cpu_seconds(servers: Servers) -> float:
+    """CPU time (user + system) the server processes and their children have used so far."""
+    total = 0
+    for process in servers.processes.values():
+        for pid in _process_tree(process.pid):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except FileNotFoundError:  # it has ended since
+                continue
+            fields = stat.rsplit(")", 1)[1].split()  # after the command, which may hold spaces
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _vm_hwm_kib(pid: int) -> int:

@@ -19,16 +19,17 @@ import math
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench import machine
 from bench.conversations import SCRIPTS
 from bench.load import Outcome, percentile
 from bench.report import latency_row, ms, ratio, table
-from bench.stack import peak_memory
+from bench.stack import cpu_seconds, peak_memory
 from bench.wechat_load import Load, OpenStep, Rest, WeChat, cold_pass, open_loop, thinking_users
 from bot.launcher import DEFAULT_MODEL, Servers, ServerStartError
 from bot.store.database import migrate
@@ -130,6 +131,23 @@ def wechat_stack(workers: int) -> Iterator[tuple[Servers, FakeWeChatAPI]]:
             raise
 
 
+async def with_cpu(
+    run: Coroutine[Any, Any, tuple[Load, Outcome]], servers: Servers, warmup: float, window: float
+) -> tuple[Load, Outcome]:
+    """`run`'s figures with the servers' CPU time in its measured window: per message, the
+    cost of a channel, which a slow spell of the shared machine changes less than the times."""
+
+    async def sample() -> float:
+        await asyncio.sleep(warmup)
+        start = cpu_seconds(servers)
+        await asyncio.sleep(window)
+        return cpu_seconds(servers) - start
+
+    (load, outcome), cpu = await asyncio.gather(run, sample())
+    load.cpu_seconds = cpu
+    return load, outcome
+
+
 def measure(settings: Settings) -> Figures:
     figures = Figures()
     progress(f"starting the stack ({deployment(settings.workers)}; WeChat safe mode + REST)")
@@ -153,7 +171,7 @@ def measure(settings: Settings) -> Figures:
                     run = thinking_users(
                         transport, SCRIPTS_USED, n, settings.warmup, window, seed=number
                     )
-                    load, outcome = asyncio.run(run)
+                    load, outcome = asyncio.run(with_cpu(run, servers, settings.warmup, window))
                     results.setdefault(n, Load()).extend(load)
                     figures.absorb(outcome)
         progress(
@@ -201,7 +219,9 @@ def latency_section(settings: Settings, figures: Figures) -> list[str]:
             f"  {users_label(n)}: WeChat/REST p50 {p50:.2f}×, p99 {p99:.2f}× → "
             f"< {TARGET_RATIO}× {within}; WeChat p99 {ms(ours.latencies.p(99))} ms, "
             f"well under 5 s (≤ {WELL_UNDER:g} s): {under}; "
-            f"answered passively {share(ours.passive_share)}"
+            f"answered passively {share(ours.passive_share)}; the servers' CPU per message "
+            f"{ms(ours.cpu_per_message)} ms against REST's {ms(theirs.cpu_per_message)} ms "
+            f"({ratio(ours.cpu_per_message, theirs.cpu_per_message)})"
         )
     n = settings.users
     per_flow = "; ".join(

@@ -138,6 +138,7 @@ class Load:
     latencies: Latencies = field(default_factory=Latencies)
     passive: int = 0
     failed: int = 0
+    cpu_seconds: float = 0.0  # the servers' CPU time during the measured window
 
     def add(self, script: Script, answer: Answer, started: float) -> None:
         self.latencies.add(script, answer.responded - started)
@@ -147,6 +148,13 @@ class Load:
         self.latencies.extend(other.latencies)
         self.passive += other.passive
         self.failed += other.failed
+        self.cpu_seconds += other.cpu_seconds
+
+    @property
+    def cpu_per_message(self) -> float:
+        """The servers' CPU seconds per measured message."""
+        n = len(self.latencies.seconds)
+        return self.cpu_seconds / n if n else math.nan
 
     @property
     def passive_share(self) -> float:
