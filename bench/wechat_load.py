@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlencode
 
 import httpx
 
@@ -99,9 +100,10 @@ class WeChat:
         self.api.saw(xml)  # opens the customer-service window, as the user's message does
         before = len(self.api.sent_to(openid))
         query, body = self.pusher.signed(xml)
+        # The query joined here: httpx merging `params` into a URL costs the load generator,
+        # which shares the servers' two cores, ~0.1 ms a push; WeChat does it on its own.
         response = await http.post(
-            self.webhook_url,
-            params=query,
+            f"{self.webhook_url}?{urlencode(query)}",
             content=body,
             headers={"Content-Type": "text/xml"},
             timeout=WECHAT_TIMEOUT,  # WeChat hangs up after 5 s
