@@ -5,7 +5,7 @@ Two layers:
   output also ends in the standard `logging` module, so one LogRecord factory covers every log
   line a process writes.
 - Names cannot be recognised in free text, so what users and the bot said is kept out of Rasa's
-  DEBUG logs altogether: the structlog fields Rasa itself marks as conversation content (the
+  logs altogether, at any level (it logs it mostly at DEBUG): the structlog fields Rasa itself marks as conversation content (the
   keys its anonymization hook, empty in Rasa Open Source, is given), and the two plain log lines
   that print slot values. Intents, entity types, slot and action names stay, so a DEBUG log
   still shows how a conversation went; the values show only as their length.
