@@ -40,9 +40,9 @@ class ReplyLedger(ABC):
         """True for the first copy of a message, False for every re-sent copy."""
 
     @abstractmethod
-    async def _store(self, key: str, texts: list[str], take_delivery: bool) -> bool:
-        """Keep the reply where every server process can read it; with `take_delivery`, also
-        `take_delivery` and return its answer."""
+    async def _store(self, key: str, texts: list[str], delivered: bool) -> None:
+        """Keep the reply where every server process can read it; with `delivered`, mark it
+        delivered first, so that nobody who reads the reply can take its delivery."""
 
     @abstractmethod
     async def reply(self, key: str) -> list[str] | None:
@@ -52,15 +52,15 @@ class ReplyLedger(ABC):
     async def take_delivery(self, key: str) -> bool:
         """True exactly once per message: whoever gets it delivers the reply."""
 
-    async def publish(self, key: str, texts: list[str], take_delivery: bool = False) -> bool:
-        """The bot's reply to the message is ready. With `take_delivery`, the publisher also
-        asks to deliver it, in the same round trip: True if it got the delivery."""
-        # Waiters here first: under load every round trip to Redis on the way to the user
-        # costs a turn of a busy event loop.
+    async def publish(self, key: str, texts: list[str], delivered: bool = False) -> None:
+        """The bot's reply to the message is ready, for re-sent copies. `delivered`: the
+        publisher has already given it to the user (in the first copy's HTTP response), so no
+        copy delivers it again."""
+        await self._store(key, texts, delivered)
+        # Waiters here once it is stored: the reply they take a delivery of is marked first.
         for waiter in self._waiters.pop(key, []):
             if not waiter.done():
                 waiter.set_result(texts)
-        return await self._store(key, texts, take_delivery)
 
     async def wait(self, key: str, timeout: float) -> list[str] | None:
         """The reply, once published; None after `timeout` seconds. For a re-sent copy: the
@@ -108,9 +108,10 @@ class MemoryLedger(ReplyLedger):
         self._seen[key] = time.monotonic()
         return True
 
-    async def _store(self, key: str, texts: list[str], take_delivery: bool) -> bool:
+    async def _store(self, key: str, texts: list[str], delivered: bool) -> None:
+        if delivered:
+            self._delivered.add(key)
         self._replies[key] = texts
-        return take_delivery and await self.take_delivery(key)
 
     async def reply(self, key: str) -> list[str] | None:
         return self._replies.get(key)
@@ -128,7 +129,7 @@ class RedisLedger(ReplyLedger):
     Each command is a sub-millisecond round trip to a nearby Redis, but awaited it would also
     wait for a turn of the server's event loop, which under load is tens of milliseconds of
     other conversations' work (docs/benchmarks.md): the commands on the way to the user cost
-    more awaited than done in place.
+    more awaited than done in place. The one that is not, storing the reply, goes to a thread.
     """
 
     def __init__(self, url: str, prefix: str = "bot:inbound") -> None:
@@ -144,13 +145,14 @@ class RedisLedger(ReplyLedger):
     async def claim(self, key: str) -> bool:
         return bool(self._redis.set(self._key(key, "seen"), 1, nx=True, ex=TTL_SECONDS))
 
-    async def _store(self, key: str, texts: list[str], take_delivery: bool) -> bool:
+    async def _store(self, key: str, texts: list[str], delivered: bool) -> None:
         commands = self._redis.pipeline(transaction=False)
-        commands.set(self._key(key, "reply"), json.dumps(texts), ex=TTL_SECONDS)
-        if take_delivery:
+        if delivered:  # in order: a copy that can read the reply can no longer take delivery
             self._take_delivery(commands, key)
-        results = commands.execute()
-        return take_delivery and bool(results[-1])
+        commands.set(self._key(key, "reply"), json.dumps(texts), ex=TTL_SECONDS)
+        # Not on anyone's way to a reply (the first copy has answered, re-sent copies poll):
+        # in a thread, so the round trip does not stop the event loop.
+        await asyncio.to_thread(commands.execute)
 
     async def reply(self, key: str) -> list[str] | None:
         stored = self._redis.get(self._key(key, "reply"))

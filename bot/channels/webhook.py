@@ -178,18 +178,18 @@ class PlatformWebhook(ABC):
             texts = await self._ask_bot(inbound, on_new_message)
             if chance is not None and chance.take():  # its request still waits: answer in it
                 try:
-                    # Re-sent copies get the reply, and this request its delivery: one round trip.
-                    delivering = await self.ledger.publish(
-                        inbound.dedup_key, texts, take_delivery=bool(texts)
-                    )
-                    if delivering:
+                    if texts:
                         reply = self._passive(inbound, texts)
                         held.release()  # stored while the reply is written
                         await chance.answer(reply)
-                finally:  # unless answered: nothing to say, a re-sent copy said it, or an error
+                finally:  # unless answered: nothing to say, or an error
                     chance.acknowledge()
+                # Only now, off the user's wait, for re-sent copies: the reply is theirs to
+                # read, not to deliver. None can have delivered it before: they deliver only
+                # a published reply, and while this request held its chance, none was.
+                await self._publish(inbound, texts, delivered=bool(texts))
                 return
-            await self.ledger.publish(inbound.dedup_key, texts)  # re-sent copies waiting for it
+            await self._publish(inbound, texts)  # re-sent copies waiting for it
         if chance is None:
             await self._deliver(inbound, texts)
         elif texts:
@@ -197,6 +197,12 @@ class PlatformWebhook(ABC):
             # faster for the user; after that the platform's API.
             late = max(0.0, chance.deadline - time.monotonic()) + LATE_MARGIN_SECONDS
             asyncio.get_running_loop().call_later(late, self._deliver_later, inbound, texts)
+
+    async def _publish(self, inbound: Inbound, texts: list[str], delivered: bool = False) -> None:
+        try:
+            await self.ledger.publish(inbound.dedup_key, texts, delivered)
+        except Exception:  # noqa: BLE001 (a re-sent copy then waits in vain, and is acknowledged)
+            logger.exception("%s reply to %s was not published", self.channel, inbound.dedup_key)
 
     def _deliver_later(self, inbound: Inbound, texts: list[str]) -> None:
         self._start(self._deliver(inbound, texts))
