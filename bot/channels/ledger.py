@@ -129,7 +129,7 @@ class RedisLedger(ReplyLedger):
     Each command is a sub-millisecond round trip to a nearby Redis, but awaited it would also
     wait for a turn of the server's event loop, which under load is tens of milliseconds of
     other conversations' work (docs/benchmarks.md): the commands on the way to the user cost
-    more awaited than done in place. The one that is not, storing the reply, goes to a thread.
+    more awaited than done in place.
     """
 
     def __init__(self, url: str, prefix: str = "bot:inbound") -> None:
@@ -150,9 +150,7 @@ class RedisLedger(ReplyLedger):
         if delivered:  # in order: a copy that can read the reply can no longer take delivery
             self._take_delivery(commands, key)
         commands.set(self._key(key, "reply"), json.dumps(texts), ex=TTL_SECONDS)
-        # Not on anyone's way to a reply (the first copy has answered, re-sent copies poll):
-        # in a thread, so the round trip does not stop the event loop.
-        await asyncio.to_thread(commands.execute)
+        commands.execute()
 
     async def reply(self, key: str) -> list[str] | None:
         stored = self._redis.get(self._key(key, "reply"))
