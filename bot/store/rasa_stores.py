@@ -13,10 +13,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock_store import InMemoryLockStore, LockStore
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import insert
-from sqlalchemy.orm import Query, Session
+from sqlalchemy import create_engine, insert
+from sqlalchemy.orm import Query, Session, sessionmaker
 
 from bot import rasa_speedups
 from bot.store.database import database_url, get_engine
@@ -44,7 +44,22 @@ class DatabaseTrackerStore(SQLTrackerStore):
         url = database_url()
         get_engine(url)  # creates the SQLite folder before Rasa connects
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        if self.engine.dialect.name == "postgresql":
+            self._autocommit()
         self.recorder = recorder_for(url)
+
+    def _autocommit(self) -> None:
+        """On PostgreSQL a read is one SELECT and a save one INSERT (below): neither needs a
+        transaction around it, and psycopg2 opens one with a BEGIN and ends it with a
+        ROLLBACK or COMMIT, two more round trips per statement, each of which stops the
+        server's event loop until the database answers. (SQLite has no round trips, and
+        inserts several rows one statement each: there the transaction stays.)"""
+        rasa_engine = self.engine
+        self.engine = create_engine(
+            rasa_engine.url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(rasa_engine.url)
+        )
+        rasa_engine.dispose()
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         # Rasa reads the first conversation after it has loaded the model.
@@ -63,7 +78,8 @@ class DatabaseTrackerStore(SQLTrackerStore):
         return query.with_entities(self.SQLEvent.data)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events added since the tracker was read or last saved, in one `INSERT`.
+        """Store the events added since the tracker was read or last saved, in one `INSERT`
+        (on PostgreSQL a single statement, atomic on its own).
 
         Rasa's own save counts the stored events with a query to find the new ones, although
         the conversation's lock has kept anyone else from adding any since it read them, and

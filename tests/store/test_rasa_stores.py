@@ -9,15 +9,16 @@ import weakref
 
 import pytest
 import redis
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 
 from bot.store.conversation import Conversation
-from bot.store.database import session_scope
+from bot.store.database import migrate, session_scope
 from bot.store.rasa_stores import DatabaseTrackerStore, EnvLockStore
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -33,6 +34,35 @@ def test_tracker_store_keeps_a_conversation_in_the_bots_database(database):
     again = asyncio.run(DatabaseTrackerStore(domain=domain).retrieve("wx-1"))
     assert again.get_slot("city") == "济南"
     assert again.latest_message.text == "我想订济南的酒店"
+    store.recorder.flush()
+
+
+def test_on_postgresql_each_read_and_save_is_one_statement_without_a_transaction_around_it(
+    postgres_url, monkeypatch
+):
+    # A BEGIN before a statement and a COMMIT or ROLLBACK after it are two more round trips,
+    # and the server's event loop waits on each. After every statement the connection must be
+    # idle, not inside a transaction that a further round trip would have to end.
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    migrate(postgres_url)
+    store = DatabaseTrackerStore(domain=Domain.empty())
+    after_statements: list[int] = []
+
+    @event.listens_for(store.engine, "after_cursor_execute")
+    def note(connection, cursor, *args) -> None:
+        after_statements.append(cursor.connection.info.transaction_status)
+
+    tracker = DialogueStateTracker.from_events("wx-trips", [_user("你好", "greet")])
+    asyncio.run(store.save(tracker))  # a new conversation: counted, then inserted
+    read = asyncio.run(store.retrieve("wx-trips"))
+    read.update(ActionExecuted("utter_greet"))
+    asyncio.run(store.save(read))
+    assert len(after_statements) == 4
+    assert set(after_statements) == {TRANSACTION_STATUS_IDLE}
+    assert _stored_rows(postgres_url, "wx-trips") == [
+        ("user", "greet", None),
+        ("action", None, "utter_greet"),
+    ]
     store.recorder.flush()
 
 
