@@ -6,6 +6,7 @@ import hashlib
 import os
 import platform
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,3 +38,15 @@ def describe(model: Path) -> list[tuple[str, str]]:
         ("software", f"Python {platform.python_version()}, Rasa {rasa.__version__}"),
         ("model", f"{model} sha256 {digest[:16]}, {mtime:%Y-%m-%d %H:%M} UTC"),
     ]
+
+
+def loop_seconds(additions: int = 20_000_000) -> float:
+    """Seconds this process takes for `additions` additions in a Python loop. On a shared VM a
+    core's speed changes from minute to minute; timed before and after a run, it tells a slow
+    machine from a slow change. (Inside a function the loop is faster than the same lines run
+    as a script with `python -c`: compare runs of this with each other only.)"""
+    started = time.perf_counter()
+    total = 0
+    for i in range(additions):
+        total += i
+    return time.perf_counter() - started

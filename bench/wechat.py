@@ -83,6 +83,10 @@ class Figures:
     outcome: Outcome = field(default_factory=Outcome)
     token_fetches: int = 0
     api_sends: int = 0
+    # Each measured window on its own: (users, round, channel, figures).
+    windows: list[tuple[int, int, str, Load]] = field(default_factory=list)
+    loop_before: float = math.nan  # machine.loop_seconds() before and after the run
+    loop_after: float = math.nan
 
     def absorb(self, outcome: Outcome) -> None:
         self.outcome.completed += outcome.completed
@@ -149,7 +153,7 @@ async def with_cpu(
 
 
 def measure(settings: Settings) -> Figures:
-    figures = Figures()
+    figures = Figures(loop_before=machine.loop_seconds())
     progress(f"starting the stack ({deployment(settings.workers)}; WeChat safe mode + REST)")
     with wechat_stack(settings.workers) as (servers, api):
         wechat = WeChat(servers.rasa_url + WEBHOOK_PATH, api, ACCOUNT)
@@ -172,6 +176,7 @@ def measure(settings: Settings) -> Figures:
                         transport, SCRIPTS_USED, n, settings.warmup, window, seed=number
                     )
                     load, outcome = asyncio.run(with_cpu(run, servers, settings.warmup, window))
+                    figures.windows.append((n, number, transport.name, load))
                     results.setdefault(n, Load()).extend(load)
                     figures.absorb(outcome)
         progress(
@@ -185,6 +190,7 @@ def measure(settings: Settings) -> Figures:
         figures.absorb(outcome)
         figures.memory = peak_memory(servers)
         figures.token_fetches, figures.api_sends = api.token_fetches, len(api.sent)
+    figures.loop_after = machine.loop_seconds()
     return figures
 
 
@@ -241,6 +247,20 @@ def latency_section(settings: Settings, figures: Figures) -> list[str]:
     ]
 
 
+def windows_section(figures: Figures) -> list[str]:
+    rows = [
+        [users_label(n), str(number), name, ms(load.latencies.p(50)), ms(load.latencies.p(99)),
+         f"{load.latencies.rate:.1f}", ms(load.cpu_per_message)]
+        for n, number, name, load in figures.windows
+    ]  # fmt: skip
+    return [
+        "1b. Each window of section 1 on its own, in the order run. The same work costs more CPU "
+        "on a slower core, so a slow spell of the shared machine shows as more CPU per message "
+        "in whichever channel it fell on",
+        table(["users", "round", "channel", "p50 ms", "p99 ms", "msg/s", "CPU ms/msg"], rows),
+    ]
+
+
 def step_cells(step: OpenStep | None, with_passive: bool) -> list[str]:
     if step is None:
         return ["—"] * (4 if with_passive else 3)
@@ -287,8 +307,13 @@ def render(settings: Settings, figures: Figures) -> tuple[str, bool]:
     sections = [
         ["WeChat channel benchmark (docs/benchmarks.md explains the figures)"]
         + [f"  {key:<9} {value.rstrip()}" for key, value in context]
-        + [f"  {'deployed':<9} {deployment(settings.workers)}"],
+        + [f"  {'deployed':<9} {deployment(settings.workers)}"]
+        + [
+            f"  {'speed':<9} 20 million additions in a Python loop: "
+            f"{figures.loop_before:.2f} s before the run, {figures.loop_after:.2f} s after"
+        ],
         latency_section(settings, figures),
+        windows_section(figures),
         saturation_section(settings, figures),
         [
             "3. Peak memory (VmHWM) after the loads",
