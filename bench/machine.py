@@ -50,3 +50,10 @@ def loop_seconds(additions: int = 20_000_000) -> float:
     for i in range(additions):
         total += i
     return time.perf_counter() - started
+
+
+def steal_seconds() -> float:
+    """CPU seconds, over all cores, that the hypervisor has given to other machines since boot
+    (/proc/stat's steal): a shared VM's slow spells, read beside the figures they slow."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK")

@@ -20,7 +20,7 @@ from bench.load import Latencies, Outcome, Step, percentile
 from bench.report import latency_row, ms, ratio, table
 from bench.stack import BASELINE, FULL, Stack, peak_memory, running
 from bench.training import Training, train
-from bench.wechat_load import Rest, cold_pass, open_loop, thinking_users
+from bench.wechat_load import Rest, cold_pass, merged, open_loop, thinking_users
 from bot.launcher import DEFAULT_MODEL
 
 TARGET_P99 = 0.300  # seconds, at 20 thinking users
@@ -72,9 +72,9 @@ def measure(stack: Stack, settings: Settings, users: list[int], saturate: bool) 
         figures.parse = asyncio.run(load.parse_latencies(url, settings.parse_rounds))
         for n in users:
             progress(f"{n} thinking users, {settings.warmup:.0f} s + {settings.duration:.0f} s")
-            run = thinking_users(rest, SCRIPTS, n, settings.warmup, settings.duration)
-            result, outcome = asyncio.run(run)
-            figures.loads[n] = result.latencies
+            run = thinking_users([rest], SCRIPTS, n, settings.warmup, settings.duration)
+            phases, outcome = asyncio.run(run)
+            figures.loads[n] = merged(phases, rest.name).latencies
             figures.absorb(outcome)
         if saturate:
             progress(f"saturation search, ≤ {settings.saturation_budget:.0f} s")

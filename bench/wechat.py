@@ -7,8 +7,8 @@ the passive window goes through the customer-service API and counts as not passi
 Rasa's REST channel. By default the stack is deployed as in production: a fresh PostgreSQL
 database, Redis for locks, the reply ledger and the token, and `--workers` Rasa processes
 (2, one per core here); `--embedded` runs `make run`'s defaults instead (SQLite, one process).
-In the same run: the cold turns, thinking users (1 and N) over WeChat and over REST in turn,
-the ratios, and open-loop saturation searches. Rules: ../shared/docs/benchmarks.md.
+In the same run: the cold turns, thinking users (1 and N) over WeChat and over REST in short
+turns of one steady load, the ratios, and open-loop saturation searches. Rules: ../shared/docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -16,21 +16,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bench import machine
 from bench.conversations import SCRIPTS
 from bench.load import Outcome, percentile
 from bench.report import latency_row, ms, ratio, table
 from bench.stack import cpu_seconds, peak_memory
-from bench.wechat_load import Load, OpenStep, Rest, WeChat, cold_pass, open_loop, thinking_users
+from bench.wechat_load import (
+    Load,
+    OpenStep,
+    Phase,
+    Rest,
+    WeChat,
+    cold_pass,
+    merged,
+    open_loop,
+    thinking_users,
+)
 from bot.launcher import DEFAULT_MODEL, Servers, ServerStartError
 from bot.store.database import migrate
 from tests.channels.fake_wechat import Account, FakeWeChatAPI
@@ -40,11 +50,11 @@ from tests.servers import running_servers
 TARGET_RATIO = 1.3  # WeChat's webhook time over the REST channel's, p50 and p99
 WELL_UNDER = 2.5  # seconds: "p99 well under WeChat's 5 s" read as at most half of it
 SATURATED_P99 = 1.0
-# The measured minute is cut into rounds in which WeChat and REST take turns (same seeds), so
-# that a slow spell of the shared machine falls on both channels, not on one. Who goes first
-# alternates (WeChat, REST, REST, WeChat, ...): whatever the previous load leaves behind
-# (PostgreSQL's autovacuum, the writer's backlog) falls on each channel as often.
-ROUNDS = 4
+# The users talk over WeChat and over REST in turns this long (A B B A ...), in one steady load:
+# the shared machine's slow spells last from seconds to minutes, and in turns of 15 s with a
+# warm-up before each, one spell could fall on one channel's turn and decide a run's ratio.
+PHASE_SECONDS = 5.0
+BLOCK = 4  # phases per row of section 1b: one A B B A, each channel twice
 # One user sends ~45 messages a minute, and the p99 of 45 is their slowest: one stall of the
 # shared machine would be the figure. One user is measured at least this long (~110 messages).
 SINGLE_USER_SECONDS = 150.0
@@ -63,13 +73,17 @@ class Settings:
     workers: int  # 0: embedded (SQLite, in-process locks, one Rasa process)
     users: int
     warmup: float
-    duration: float
+    duration: float  # measured seconds per channel
     step_seconds: float
     saturation_budget: float
     single_duration: float  # measured seconds for one user
 
     def measured(self, users: int) -> float:
         return self.single_duration if users == 1 else self.duration
+
+    def phases(self, users: int) -> int:
+        """Both channels' turns at `users`: whole A B B A blocks, about PHASE_SECONDS each."""
+        return BLOCK * max(1, round(2 * self.measured(users) / (BLOCK * PHASE_SECONDS)))
 
 
 @dataclass
@@ -83,8 +97,7 @@ class Figures:
     outcome: Outcome = field(default_factory=Outcome)
     token_fetches: int = 0
     api_sends: int = 0
-    # Each measured window on its own: (users, round, channel, figures).
-    windows: list[tuple[int, int, str, Load]] = field(default_factory=list)
+    phases: dict[int, list[Phase]] = field(default_factory=dict)  # by number of users
     loop_before: float = math.nan  # machine.loop_seconds() before and after the run
     loop_after: float = math.nan
 
@@ -135,23 +148,6 @@ def wechat_stack(workers: int) -> Iterator[tuple[Servers, FakeWeChatAPI]]:
             raise
 
 
-async def with_cpu(
-    run: Coroutine[Any, Any, tuple[Load, Outcome]], servers: Servers, warmup: float, window: float
-) -> tuple[Load, Outcome]:
-    """`run`'s figures with the servers' CPU time in its measured window: per message, the
-    cost of a channel, which a slow spell of the shared machine changes less than the times."""
-
-    async def sample() -> float:
-        await asyncio.sleep(warmup)
-        start = cpu_seconds(servers)
-        await asyncio.sleep(window)
-        return cpu_seconds(servers) - start
-
-    (load, outcome), cpu = await asyncio.gather(run, sample())
-    load.cpu_seconds = cpu
-    return load, outcome
-
-
 def measure(settings: Settings) -> Figures:
     figures = Figures(loop_before=machine.loop_seconds())
     progress(f"starting the stack ({deployment(settings.workers)}; WeChat safe mode + REST)")
@@ -164,21 +160,19 @@ def measure(settings: Settings) -> Figures:
         figures.cold, outcome = asyncio.run(cold_pass(wechat, SCRIPTS_USED))
         figures.absorb(outcome)
         for n in sorted({1, settings.users}):
-            window = settings.measured(n) / ROUNDS
-            for number in range(1, ROUNDS + 1):
-                turns = [(wechat, figures.wechat), (rest, figures.rest)]
-                for transport, results in turns if number % 4 in (0, 1) else turns[::-1]:
-                    progress(
-                        f"{transport.name}: {n} thinking users, round {number}/{ROUNDS}, "
-                        f"{settings.warmup:.0f} s + {window:.0f} s"
-                    )
-                    run = thinking_users(
-                        transport, SCRIPTS_USED, n, settings.warmup, window, seed=number
-                    )
-                    load, outcome = asyncio.run(with_cpu(run, servers, settings.warmup, window))
-                    figures.windows.append((n, number, transport.name, load))
-                    results.setdefault(n, Load()).extend(load)
-                    figures.absorb(outcome)
+            both, phases = 2 * settings.measured(n), settings.phases(n)
+            progress(
+                f"{n} thinking users, WeChat and REST in turn: {settings.warmup:.0f} s + "
+                f"{phases} phases of {both / phases:.1f} s"
+            )
+            run = thinking_users(
+                [wechat, rest], SCRIPTS_USED, n, settings.warmup, both, phases,
+                cpu=lambda: cpu_seconds(servers),
+            )  # fmt: skip
+            figures.phases[n], outcome = asyncio.run(run)
+            figures.wechat[n] = merged(figures.phases[n], wechat.name)
+            figures.rest[n] = merged(figures.phases[n], rest.name)
+            figures.absorb(outcome)
         progress(
             f"saturation search, WeChat and REST in turn at each rate, "
             f"≤ {settings.saturation_budget:.0f} s each"
@@ -236,10 +230,10 @@ def latency_section(settings: Settings, figures: Figures) -> list[str]:
     )
     return [
         f"1. Webhook response time (what WeChat waits on), thinking users (mean think 1 s); "
-        f"{settings.measured(settings.users):.0f} s measured "
-        f"({settings.measured(1):.0f} s for one user) in {ROUNDS} rounds, "
-        f"WeChat and REST in turn (ABBA), "
-        f"each after {settings.warmup:.0f} s of warm-up; "
+        f"{settings.measured(settings.users):.0f} s measured per channel "
+        f"({settings.measured(1):.0f} s for one user), one steady load after "
+        f"{settings.warmup:.0f} s of warm-up, the users talking over WeChat and over REST in "
+        f"turns of about {PHASE_SECONDS:.0f} s (A B B A ...); "
         f"scripts: {', '.join(s.name for s in SCRIPTS_USED)}",
         table(["", "p50 ms", "p90 ms", "p99 ms", "msg/s", "messages", "passive", "failed"], rows),
         *verdicts,
@@ -247,17 +241,30 @@ def latency_section(settings: Settings, figures: Figures) -> list[str]:
     ]
 
 
-def windows_section(figures: Figures) -> list[str]:
-    rows = [
-        [users_label(n), str(number), name, ms(load.latencies.p(50)), ms(load.latencies.p(99)),
-         f"{load.latencies.rate:.1f}", ms(load.cpu_per_message)]
-        for n, number, name, load in figures.windows
-    ]  # fmt: skip
+def block_row(n: int, block: list[Phase], first: float) -> list[str]:
+    seconds = sum(phase.load.latencies.elapsed for phase in block)
+    wechat, rest = merged(block, "WeChat"), merged(block, "REST")
+    stolen = sum(phase.steal_seconds for phase in block) / (seconds * len(os.sched_getaffinity(0)))
     return [
-        "1b. Each window of section 1 on its own, in the order run. The same work costs more CPU "
-        "on a slower core, so a slow spell of the shared machine shows as more CPU per message "
-        "in whichever channel it fell on",
-        table(["users", "round", "channel", "p50 ms", "p99 ms", "msg/s", "CPU ms/msg"], rows),
+        users_label(n), f"{first:.0f}–{first + seconds:.0f}",
+        *(ms(load.latencies.p(q)) for q in (50, 99) for load in (wechat, rest)),
+        ms(wechat.cpu_per_message), ms(rest.cpu_per_message), share(stolen),
+    ]  # fmt: skip
+
+
+def windows_section(figures: Figures) -> list[str]:
+    rows = []
+    for n, phases in figures.phases.items():
+        for start in range(0, len(phases), BLOCK):
+            block = phases[start : start + BLOCK]
+            rows.append(block_row(n, block, start * phases[0].load.latencies.elapsed))
+    header = ["users", "measured s", "WeChat p50", "REST p50", "WeChat p99", "REST p99",
+              "CPU ms/msg W", "CPU ms/msg R", "steal"]  # fmt: skip
+    return [
+        "1b. Section 1 by turns of A B B A (each channel twice), in the order run; times in ms. "
+        "The same work costs more CPU on a slower core, and the hypervisor's steal (the share "
+        "of the cores given to other machines) shows the shared machine's slow spells",
+        table(header, rows),
     ]
 
 
@@ -334,7 +341,7 @@ def parse_args(argv: list[str] | None) -> Settings:
     parser.add_argument(
         "--duration",
         type=float,
-        help="measured seconds per load (default 60; one user at least 150)",
+        help="measured seconds per channel (default 120; one user at least 150)",
     )
     parser.add_argument("--workers", type=int, default=2, help="Rasa processes (default 2)")
     parser.add_argument(
@@ -344,7 +351,7 @@ def parse_args(argv: list[str] | None) -> Settings:
     workers = 0 if args.embedded else args.workers
     if args.quick:
         return Settings(workers, args.users, 3, args.duration or 10, 5, 20, args.duration or 10)
-    duration = args.duration or 60
+    duration = args.duration or 120
     return Settings(workers, args.users, 10, duration, 12, 100, max(duration, SINGLE_USER_SECONDS))
 
 

@@ -18,14 +18,14 @@ import random
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlencode
 
 import httpx
 
-from bench import load
+from bench import load, machine
 from bench.conversations import Script
 from bench.load import THINK_MEAN, Conversation, Latencies, Outcome, Step
 from tests.channels.fake_wechat import (
@@ -192,44 +192,103 @@ async def cold_pass(transport: Transport, scripts: Sequence[Script]) -> tuple[Lo
     return result, outcome
 
 
+@dataclass
+class Phase:
+    """A stretch of the measured time in which every user talks over one transport."""
+
+    transport: str
+    load: Load
+    steal_seconds: float = 0.0  # CPU time the hypervisor gave other machines meanwhile
+
+
+def phase_transport(transports: Sequence[Transport], number: int) -> Transport:
+    """The transport of phase `number`, in the order A B B A A B B A ...: each one follows
+    and precedes the other as often, so what a phase leaves behind (the writer's backlog, a
+    cache) falls on each alike."""
+    return transports[((number + 1) // 2) % len(transports)]
+
+
 async def thinking_users(
-    transport: Transport,
+    transports: Sequence[Transport],
     scripts: Sequence[Script],
     users: int,
     warmup: float,
     duration: float,
+    phases: int = 1,
     seed: int = 1,
-) -> tuple[Load, Outcome]:
+    cpu: Callable[[], float] | None = None,
+) -> tuple[list[Phase], Outcome]:
     """Closed loop: each user sends its next message an exponential think time after a reply.
 
-    Messages sent during the warm-up are not measured; no message is sent after the window.
+    The measured `duration` is cut into `phases` of equal length, and in each one every user
+    talks over the same transport, in a conversation of its own on that transport, which goes
+    on where it stopped when the transport's next phase comes. So one steady load is measured
+    on each transport in short turns, and a slow spell of the shared machine falls on both
+    rather than on one. A message counts in the phase it was sent in; messages sent during
+    the warm-up (in the same alternation) are not measured; none is sent after the window.
+    `cpu` is read at each phase's start and end: its difference is the phase's CPU seconds.
     """
     rng = random.Random(seed)
-    result, outcome = Load(Latencies(elapsed=duration)), Outcome()
+    length = duration / phases
+    outcome = Outcome()
+    measured = [
+        Phase(phase_transport(transports, k).name, Load(Latencies(elapsed=length)))
+        for k in range(phases)
+    ]
     begin = time.perf_counter()
     measure_from, stop_at = begin + warmup, begin + warmup + duration
 
     async def user(number: int, http: httpx.AsyncClient) -> None:
-        for script in _cycle_from(scripts, number % len(scripts)):
-            conversation = transport.conversation(script)
-            while not conversation.done:
-                await asyncio.sleep(rng.expovariate(1 / THINK_MEAN))
-                started = time.perf_counter()
-                if started >= stop_at:
-                    return
-                try:
-                    answer = await transport.say(http, conversation)
-                except httpx.HTTPError as error:
-                    result.failed += started >= measure_from
-                    outcome.fail(conversation, repr(error))
-                    break
-                if started >= measure_from:
-                    result.add(script, answer, started)
-                outcome.record(conversation, answer.text)
+        first = number % len(scripts)
+        upcoming = {t.name: _cycle_from(scripts, first) for t in transports}
+        talking: dict[str, Conversation] = {}
+        while True:
+            await asyncio.sleep(rng.expovariate(1 / THINK_MEAN))
+            started = time.perf_counter()
+            if started >= stop_at:
+                return
+            k = math.floor((started - measure_from) / length)
+            transport = phase_transport(transports, k)
+            conversation = talking.get(transport.name)
+            if conversation is None or conversation.done:
+                script = next(upcoming[transport.name])
+                conversation = talking[transport.name] = transport.conversation(script)
+            try:
+                answer = await transport.say(http, conversation)
+            except httpx.HTTPError as error:
+                if k >= 0:
+                    measured[k].load.failed += 1
+                outcome.fail(conversation, repr(error))
+                del talking[transport.name]  # that conversation is given up
+                continue
+            if k >= 0:
+                measured[k].load.add(conversation.script, answer, started)
+            outcome.record(conversation, answer.text)
+
+    def reading() -> tuple[float, float]:
+        return (cpu() if cpu else 0.0), machine.steal_seconds()
+
+    async def meter() -> None:
+        await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+        cpu_at, steal_at = reading()
+        for k, phase in enumerate(measured):
+            await asyncio.sleep(max(0.0, measure_from + (k + 1) * length - time.perf_counter()))
+            cpu_now, steal_now = reading()
+            phase.load.cpu_seconds, phase.steal_seconds = cpu_now - cpu_at, steal_now - steal_at
+            cpu_at, steal_at = cpu_now, steal_now
 
     async with load.client() as http:
-        await asyncio.gather(*(user(n, http) for n in range(users)))
-    return result, outcome
+        await asyncio.gather(meter(), *(user(n, http) for n in range(users)))
+    return measured, outcome
+
+
+def merged(phases: Iterable[Phase], transport: str) -> Load:
+    """One transport's figures over the given phases."""
+    result = Load()
+    for phase in phases:
+        if phase.transport == transport:
+            result.extend(phase.load)
+    return result
 
 
 @dataclass
