@@ -210,7 +210,13 @@ class PlatformWebhook(ABC):
     async def _deliver(self, inbound: Inbound, texts: list[str]) -> None:
         if not texts:
             return
-        if await self.ledger.take_delivery(inbound.dedup_key):
+        try:
+            ours = await self.ledger.take_delivery(inbound.dedup_key)
+        except Exception:  # noqa: BLE001 (a copy could not take it either: the reply or nothing)
+            key = inbound.dedup_key
+            logger.exception("%s reply to %s: the ledger failed, sent anyway", self.channel, key)
+            ours = True
+        if ours:
             await self._send_all(inbound, texts)
 
     async def _send_all(self, inbound: Inbound, texts: list[str]) -> None:

@@ -211,6 +211,24 @@ def test_a_ledger_failing_after_the_claim_still_gets_wechat_an_answer_in_time(co
     assert bot.texts == ["你好"]
 
 
+def test_a_ledger_failing_at_a_late_delivery_still_gets_the_reply_to_the_user(
+    configure, api, caplog
+):
+    # Whether a re-sent copy took the delivery cannot be known, but a copy needs the same
+    # ledger to take it: the reply once, or twice at worst, rather than lost without a word.
+    channel = configure("safe")
+    channel.webhook.ledger = LedgerThatFailsToDeliver()
+    bot = StubBot(replies=lambda text: ["请问您是哪天入住?"], delay=1.5)
+    openid = new_openid()
+    with running(channel, bot) as server:
+        pusher = Pusher(server.url, mode="safe", api=api, timeout=0.5, resends=0)
+        assert pusher.push(text_push(openid, "济南")).status is None  # hung up
+        wait_for(lambda: outbound(f"wechat:{openid}"), timeout=6)
+    assert api.sent_to(openid) == ["请问您是哪天入住?"]
+    assert outbound(f"wechat:{openid}") == [("sent", "请问您是哪天入住?", None)]
+    assert "the ledger failed, sent anyway" in caplog.text
+
+
 def test_resends_to_another_server_process_are_deduplicated_through_redis(configure):
     first_bot, second_bot = (StubBot(replies=lambda text: ["收到"], delay=1.5) for _ in range(2))
     first, second = configure("safe"), configure("safe")
