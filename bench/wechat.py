@@ -243,8 +243,9 @@ def latency_section(settings: Settings, figures: Figures) -> list[str]:
 
 def block_row(n: int, block: list[Phase], first: float) -> list[str]:
     seconds = sum(phase.load.latencies.elapsed for phase in block)
-    wechat, rest = merged(block, "WeChat"), merged(block, "REST")
-    stolen = sum(phase.steal_seconds for phase in block) / (seconds * len(os.sched_getaffinity(0)))
+    wechat, rest = merged(block, WeChat.name), merged(block, Rest.name)
+    # /proc/stat's steal is summed over every core of the machine, not this process's share.
+    stolen = sum(phase.steal_seconds for phase in block) / (seconds * (os.cpu_count() or 1))
     return [
         users_label(n), f"{first:.0f}–{first + seconds:.0f}",
         *(ms(load.latencies.p(q)) for q in (50, 99) for load in (wechat, rest)),
